@@ -1,0 +1,6 @@
+//! Lambda function `callback`: see `cas_inbox::handlers::callback`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    cas_inbox::runtime::run(cas_inbox::handlers::callback).await
+}

@@ -1,0 +1,6 @@
+//! Lambda function `connect`: see `cas_inbox::handlers::connect`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    cas_inbox::runtime::run(cas_inbox::handlers::connect).await
+}

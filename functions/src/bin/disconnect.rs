@@ -1,0 +1,6 @@
+//! Lambda function `disconnect`: see `cas_inbox::handlers::disconnect`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    cas_inbox::runtime::run(cas_inbox::handlers::disconnect).await
+}

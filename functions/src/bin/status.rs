@@ -1,0 +1,6 @@
+//! Lambda function `status`: see `cas_inbox::handlers::status`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    cas_inbox::runtime::run(cas_inbox::handlers::status).await
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# `make dev`: the whole service on this machine. Emulated AWS (moto) with the table, KMS key
+# and secrets; a demo tenant with API key `local-dev-key`; the Google sandbox; and the Lambda
+# functions under `cargo lambda watch`, routed like API Gateway. Ctrl-C stops all of it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+MOTO_PORT=${MOTO_PORT:-4566}
+SANDBOX_PORT=${SANDBOX_PORT:-9100}
+API_PORT=${API_PORT:-9000}
+logs="$root/.local/logs"
+mkdir -p "$logs"
+
+bin=$(infra/ensure-venv.sh)
+set -a; . infra/local.env; set +a
+export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
+export GOOGLE_BASE_URL="http://127.0.0.1:$SANDBOX_PORT"
+export PUBLIC_BASE_URL="http://127.0.0.1:$API_PORT"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo; echo "stopping: ${pids[*]:-nothing}"
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+wait_for() { # url, name, pid
+  for _ in $(seq 1 150); do
+    if python3 -c "import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)" "$1" 2>/dev/null; then return 0; fi
+    kill -0 "$3" 2>/dev/null || { echo "$2 exited; see $logs" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "$2 did not come up at $1; see $logs" >&2; exit 1
+}
+
+echo "building the workspace..."
+cargo build --quiet --bins -p cas-admin -p google-sandbox -p functions
+
+# Each service in its own process group (setsid) so Ctrl-C stops its children too.
+setsid "$bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$logs/moto.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$MOTO_PORT/moto-api/" moto "${pids[-1]}"
+
+target/debug/cas-admin bootstrap-local >/dev/null
+target/debug/cas-admin create-tenant --name "Local demo" \
+  --redirect-uri http://127.0.0.1:8765/callback --redirect-uri http://localhost:8765/callback \
+  --credits 1000 --api-key local-dev-key | grep -v '^API key' || true
+
+setsid target/debug/google-sandbox --listen "127.0.0.1:$SANDBOX_PORT" \
+  --redirect-uri "$PUBLIC_BASE_URL/v4/inbox/callback" >"$logs/google-sandbox.log" 2>&1 &
+pids+=($!)
+wait_for "$GOOGLE_BASE_URL/_sandbox/health" google-sandbox "${pids[-1]}"
+
+# cargo lambda watch reads the router from functions/Cargo.toml; the functions inherit this
+# environment (AWS endpoint, table, key, secret ids, Google URLs).
+(cd functions && exec setsid "$bin/cargo-lambda" lambda watch -a 127.0.0.1 -p "$API_PORT") \
+  >"$logs/functions.log" 2>&1 &
+pids+=($!)
+
+cat <<INFO
+
+CAS Inbox Import is starting locally:
+  API (cargo lambda watch)  http://127.0.0.1:$API_PORT/v4/inbox/connect  (+ callback, status, disconnect)
+  API key                   local-dev-key   redirect URIs http://127.0.0.1:8765/callback, http://localhost:8765/callback
+  Google sandbox            $GOOGLE_BASE_URL  (consent page; demo account demo.investor@gmail.com)
+  AWS emulator (moto)       $AWS_ENDPOINT_URL  table $TABLE_NAME, key $KMS_KEY_ID
+  logs                      $logs/
+The first request compiles and starts each function (a few seconds). Ctrl-C stops everything.
+INFO
+wait "${pids[@]}"

@@ -1,0 +1,661 @@
+//! `Store` on one DynamoDB table (`pk`/`sk` strings, TTL on `expires_at`).
+//!
+//! | item | pk | sk |
+//! |---|---|---|
+//! | tenant | `TENANT#<id>` | `PROFILE` |
+//! | API key (by hash) | `APIKEY#<sha256>` | `APIKEY` |
+//! | API key (listing) | `TENANT#<id>` | `KEY#<key_id>` |
+//! | OAuth state | `OAUTH#<state>` | `STATE` |
+//! | connection | `CONN#<id>` | `CONNECTION` |
+//! | address index | `TENANT#<id>` | `EMAIL#<address>` |
+
+use crate::domain::model::{ApiKeyRecord, Connection, ConnectionStatus, OAuthState, Tenant};
+use crate::domain::ports::{Charge, InfraError, Store};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, Put, ReturnValue, TransactWriteItem, Update,
+};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::str::FromStr;
+
+type Item = HashMap<String, AttributeValue>;
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+fn err<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> InfraError {
+    InfraError(format!("dynamodb: {}", DisplayErrorContext(&e)))
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("pk".into(), s(pk)), ("sk".into(), s(sk))])
+}
+
+fn tenant_pk(id: &str) -> String {
+    format!("TENANT#{id}")
+}
+fn api_key_pk(hash: &str) -> String {
+    format!("APIKEY#{hash}")
+}
+fn state_pk(id: &str) -> String {
+    format!("OAUTH#{id}")
+}
+fn conn_pk(id: &str) -> String {
+    format!("CONN#{id}")
+}
+const TENANT_SK: &str = "PROFILE";
+const API_KEY_SK: &str = "APIKEY";
+const STATE_SK: &str = "STATE";
+const CONN_SK: &str = "CONNECTION";
+
+fn email_sk(email: &str) -> String {
+    format!("EMAIL#{email}")
+}
+
+/// Reads typed attributes out of an item, naming what is missing.
+struct Fields<'a>(&'a Item);
+
+impl Fields<'_> {
+    fn str(&self, name: &str) -> Result<String, InfraError> {
+        self.opt_str(name)
+            .ok_or_else(|| InfraError(format!("item lacks string attribute {name}")))
+    }
+    fn opt_str(&self, name: &str) -> Option<String> {
+        self.0.get(name).and_then(|v| v.as_s().ok()).cloned()
+    }
+    fn num(&self, name: &str) -> Result<i64, InfraError> {
+        self.opt_num(name)
+            .ok_or_else(|| InfraError(format!("item lacks number attribute {name}")))
+    }
+    fn opt_num(&self, name: &str) -> Option<i64> {
+        self.0
+            .get(name)
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+    }
+    fn decimal(&self, name: &str) -> Result<Decimal, InfraError> {
+        let raw = self
+            .0
+            .get(name)
+            .and_then(|v| v.as_n().ok())
+            .ok_or_else(|| InfraError(format!("item lacks number attribute {name}")))?;
+        Decimal::from_str(raw)
+            .or_else(|_| Decimal::from_scientific(raw))
+            .map_err(InfraError::new)
+    }
+    fn blob(&self, name: &str) -> Option<Vec<u8>> {
+        self.0
+            .get(name)
+            .and_then(|v| v.as_b().ok())
+            .map(|b| b.as_ref().to_vec())
+    }
+    fn strings(&self, name: &str) -> Vec<String> {
+        self.0
+            .get(name)
+            .and_then(|v| v.as_l().ok())
+            .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn string_list(values: &[String]) -> AttributeValue {
+    AttributeValue::L(values.iter().map(|v| s(v.as_str())).collect())
+}
+
+fn tenant_item(t: &Tenant) -> Item {
+    let mut item = key(tenant_pk(&t.id), TENANT_SK);
+    item.insert("tenant_id".into(), s(&t.id));
+    item.insert("name".into(), s(&t.name));
+    item.insert("redirect_uris".into(), string_list(&t.redirect_uris));
+    item.insert("credits".into(), n(t.credits));
+    item.insert("created_at".into(), n(t.created_at));
+    item
+}
+
+fn tenant_from(item: &Item) -> Result<Tenant, InfraError> {
+    let f = Fields(item);
+    Ok(Tenant {
+        id: f.str("tenant_id")?,
+        name: f.str("name")?,
+        redirect_uris: f.strings("redirect_uris"),
+        credits: f.decimal("credits")?,
+        created_at: f.num("created_at")?,
+    })
+}
+
+fn key_fields(item: &mut Item, k: &ApiKeyRecord) {
+    item.insert("key_id".into(), s(&k.key_id));
+    item.insert("tenant_id".into(), s(&k.tenant_id));
+    item.insert("label".into(), s(&k.label));
+    item.insert("created_at".into(), n(k.created_at));
+}
+
+fn key_from(item: &Item) -> Result<ApiKeyRecord, InfraError> {
+    let f = Fields(item);
+    Ok(ApiKeyRecord {
+        key_id: f.str("key_id")?,
+        tenant_id: f.str("tenant_id")?,
+        label: f.str("label")?,
+        created_at: f.num("created_at")?,
+        revoked_at: f.opt_num("revoked_at"),
+    })
+}
+
+/// The two items of one key: by hash (for authentication) and under its tenant (for listing).
+fn key_puts(
+    table: &str,
+    hash: &str,
+    k: &ApiKeyRecord,
+) -> Result<[TransactWriteItem; 2], InfraError> {
+    let mut by_hash = key(api_key_pk(hash), API_KEY_SK);
+    key_fields(&mut by_hash, k);
+    let mut listed = key(tenant_pk(&k.tenant_id), &format!("KEY#{}", k.key_id));
+    key_fields(&mut listed, k);
+    listed.insert("key_hash".into(), s(hash));
+    let put = |item: Item| -> Result<TransactWriteItem, InfraError> {
+        Ok(TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(table)
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(InfraError::new)?,
+            )
+            .build())
+    };
+    Ok([put(by_hash)?, put(listed)?])
+}
+
+fn connection_item(c: &Connection) -> Item {
+    let mut item = key(conn_pk(&c.id), CONN_SK);
+    item.insert("connection_id".into(), s(&c.id));
+    item.insert("tenant_id".into(), s(&c.tenant_id));
+    item.insert("email".into(), s(&c.email));
+    item.insert(
+        "refresh_token_ct".into(),
+        AttributeValue::B(Blob::new(c.refresh_token_ciphertext.clone())),
+    );
+    if let Some(ct) = &c.access_token_ciphertext {
+        item.insert(
+            "access_token_ct".into(),
+            AttributeValue::B(Blob::new(ct.clone())),
+        );
+    }
+    if let Some(exp) = c.access_token_expires_at {
+        item.insert("access_token_expires_at".into(), n(exp));
+    }
+    item.insert("scopes".into(), string_list(&c.scopes));
+    item.insert("conn_status".into(), s(c.status.as_str()));
+    item.insert("created_at".into(), n(c.created_at));
+    item.insert("updated_at".into(), n(c.updated_at));
+    if let Some(t) = c.last_verified_at {
+        item.insert("last_verified_at".into(), n(t));
+    }
+    if let Some(t) = c.revoked_at {
+        item.insert("revoked_at".into(), n(t));
+    }
+    item
+}
+
+fn connection_from(item: &Item) -> Result<Connection, InfraError> {
+    let f = Fields(item);
+    let status = f.str("conn_status")?;
+    Ok(Connection {
+        id: f.str("connection_id")?,
+        tenant_id: f.str("tenant_id")?,
+        email: f.str("email")?,
+        refresh_token_ciphertext: f
+            .blob("refresh_token_ct")
+            .ok_or_else(|| InfraError("connection lacks its refresh token".into()))?,
+        access_token_ciphertext: f.blob("access_token_ct"),
+        access_token_expires_at: f.opt_num("access_token_expires_at"),
+        scopes: f.strings("scopes"),
+        status: ConnectionStatus::parse(&status)
+            .ok_or_else(|| InfraError(format!("unknown connection status {status}")))?,
+        created_at: f.num("created_at")?,
+        updated_at: f.num("updated_at")?,
+        last_verified_at: f.opt_num("last_verified_at"),
+        revoked_at: f.opt_num("revoked_at"),
+    })
+}
+
+fn is_condition_failure_update(e: &SdkError<UpdateItemError, impl std::fmt::Debug>) -> bool {
+    matches!(
+        e.as_service_error(),
+        Some(UpdateItemError::ConditionalCheckFailedException(_))
+    )
+}
+
+impl DynamoStore {
+    async fn get(&self, key: Item) -> Result<Option<Item>, InfraError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(out.item)
+    }
+
+    /// An update that must not resurrect a deleted item: a missing item is not an error.
+    async fn update_existing(
+        &self,
+        key: Item,
+        expression: &str,
+        values: Item,
+    ) -> Result<(), InfraError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(pk)")
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure_update(&e) => Ok(()),
+            Err(e) => Err(err(e)),
+        }
+    }
+}
+
+#[async_trait]
+impl Store for DynamoStore {
+    async fn create_tenant(
+        &self,
+        tenant: &Tenant,
+        key_hash: &str,
+        key_record: &ApiKeyRecord,
+    ) -> Result<(), InfraError> {
+        let put_tenant = TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(tenant_item(tenant)))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(InfraError::new)?,
+            )
+            .build();
+        let [by_hash, listed] = key_puts(&self.table, key_hash, key_record)?;
+        self.client
+            .transact_write_items()
+            .transact_items(put_tenant)
+            .transact_items(by_hash)
+            .transact_items(listed)
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn add_api_key(
+        &self,
+        key_hash: &str,
+        key_record: &ApiKeyRecord,
+    ) -> Result<(), InfraError> {
+        let [by_hash, listed] = key_puts(&self.table, key_hash, key_record)?;
+        self.client
+            .transact_write_items()
+            .transact_items(by_hash)
+            .transact_items(listed)
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKeyRecord>, InfraError> {
+        let items = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(tenant_pk(tenant_id)))
+            .expression_attribute_values(":prefix", s("KEY#"))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(err)?;
+        items.iter().map(key_from).collect()
+    }
+
+    async fn revoke_api_key(
+        &self,
+        tenant_id: &str,
+        key_id: &str,
+        at: i64,
+    ) -> Result<bool, InfraError> {
+        let listed_key = key(tenant_pk(tenant_id), &format!("KEY#{key_id}"));
+        let Some(listed) = self.get(listed_key.clone()).await? else {
+            return Ok(false);
+        };
+        let hash = Fields(&listed).str("key_hash")?;
+        let update = |k: Item| -> Result<TransactWriteItem, InfraError> {
+            Ok(TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(k))
+                        .update_expression("SET revoked_at = if_not_exists(revoked_at, :t)")
+                        .expression_attribute_values(":t", n(at))
+                        .build()
+                        .map_err(InfraError::new)?,
+                )
+                .build())
+        };
+        self.client
+            .transact_write_items()
+            .transact_items(update(listed_key)?)
+            .transact_items(update(key(api_key_pk(&hash), API_KEY_SK))?)
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(true)
+    }
+
+    async fn api_key(&self, key_hash: &str) -> Result<Option<(ApiKeyRecord, Tenant)>, InfraError> {
+        let Some(item) = self.get(key(api_key_pk(key_hash), API_KEY_SK)).await? else {
+            return Ok(None);
+        };
+        let record = key_from(&item)?;
+        let Some(tenant) = self.tenant(&record.tenant_id).await? else {
+            return Ok(None);
+        };
+        Ok(Some((record, tenant)))
+    }
+
+    async fn tenant(&self, tenant_id: &str) -> Result<Option<Tenant>, InfraError> {
+        self.get(key(tenant_pk(tenant_id), TENANT_SK))
+            .await?
+            .as_ref()
+            .map(tenant_from)
+            .transpose()
+    }
+
+    async fn charge_credits(&self, tenant_id: &str, amount: Decimal) -> Result<Charge, InfraError> {
+        // One conditional update: concurrent charges serialise in DynamoDB, and the condition
+        // keeps the balance from ever going below zero.
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant_id), TENANT_SK)))
+            .update_expression("SET credits = credits - :amount")
+            .condition_expression("attribute_exists(pk) AND credits >= :amount")
+            .expression_attribute_values(":amount", n(amount))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let attrs = out.attributes.unwrap_or_default();
+                Ok(Charge::Charged {
+                    remaining: Fields(&attrs).decimal("credits")?,
+                })
+            }
+            Err(e) if is_condition_failure_update(&e) => {
+                let balance = self
+                    .tenant(tenant_id)
+                    .await?
+                    .map(|t| t.credits)
+                    .unwrap_or_default();
+                Ok(Charge::Insufficient { balance })
+            }
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    async fn add_credits(&self, tenant_id: &str, amount: Decimal) -> Result<Decimal, InfraError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant_id), TENANT_SK)))
+            .update_expression("SET credits = credits + :amount")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":amount", n(amount))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(err)?;
+        Fields(&out.attributes.unwrap_or_default()).decimal("credits")
+    }
+
+    async fn put_oauth_state(&self, state: &OAuthState) -> Result<(), InfraError> {
+        let mut item = key(state_pk(&state.id), STATE_SK);
+        item.insert("tenant_id".into(), s(&state.tenant_id));
+        item.insert("redirect_uri".into(), s(&state.redirect_uri));
+        if let Some(app_state) = &state.app_state {
+            item.insert("app_state".into(), s(app_state));
+        }
+        item.insert("pkce_verifier".into(), s(&state.pkce_verifier));
+        item.insert("callback_url".into(), s(&state.callback_url));
+        item.insert("created_at".into(), n(state.created_at));
+        item.insert("expires_at".into(), n(state.expires_at));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn take_oauth_state(&self, id: &str) -> Result<Option<OAuthState>, InfraError> {
+        // A conditional delete returning the old item: of two concurrent callbacks with the same
+        // state, exactly one gets it.
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(state_pk(id), STATE_SK)))
+            .condition_expression("attribute_exists(pk)")
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        let item = match result {
+            Ok(out) => out.attributes.unwrap_or_default(),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(DeleteItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(err(e)),
+        };
+        let f = Fields(&item);
+        Ok(Some(OAuthState {
+            id: id.to_string(),
+            tenant_id: f.str("tenant_id")?,
+            redirect_uri: f.str("redirect_uri")?,
+            app_state: f.opt_str("app_state"),
+            pkce_verifier: f.str("pkce_verifier")?,
+            callback_url: f.str("callback_url")?,
+            created_at: f.num("created_at")?,
+            expires_at: f.num("expires_at")?,
+        }))
+    }
+
+    async fn connection(&self, id: &str) -> Result<Option<Connection>, InfraError> {
+        self.get(key(conn_pk(id), CONN_SK))
+            .await?
+            .as_ref()
+            .map(connection_from)
+            .transpose()
+    }
+
+    async fn connection_id_for_email(
+        &self,
+        tenant_id: &str,
+        email: &str,
+    ) -> Result<Option<String>, InfraError> {
+        Ok(self
+            .get(key(tenant_pk(tenant_id), &email_sk(email)))
+            .await?
+            .and_then(|item| Fields(&item).opt_str("connection_id")))
+    }
+
+    async fn save_connection(
+        &self,
+        connection: &Connection,
+        replaces: Option<&str>,
+    ) -> Result<(), InfraError> {
+        let mut index = key(
+            tenant_pk(&connection.tenant_id),
+            &email_sk(&connection.email),
+        );
+        index.insert("connection_id".into(), s(&connection.id));
+        let put = |item: Item| -> Result<TransactWriteItem, InfraError> {
+            Ok(TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(&self.table)
+                        .set_item(Some(item))
+                        .build()
+                        .map_err(InfraError::new)?,
+                )
+                .build())
+        };
+        let mut tx = self
+            .client
+            .transact_write_items()
+            .transact_items(put(connection_item(connection))?)
+            .transact_items(put(index)?);
+        if let Some(old) = replaces.filter(|old| *old != connection.id) {
+            tx = tx.transact_items(
+                TransactWriteItem::builder()
+                    .delete(
+                        Delete::builder()
+                            .table_name(&self.table)
+                            .set_key(Some(key(conn_pk(old), CONN_SK)))
+                            .build()
+                            .map_err(InfraError::new)?,
+                    )
+                    .build(),
+            );
+        }
+        tx.send().await.map_err(err)?;
+        Ok(())
+    }
+
+    async fn update_access_token(
+        &self,
+        id: &str,
+        ciphertext: &[u8],
+        expires_at: i64,
+        verified_at: i64,
+    ) -> Result<(), InfraError> {
+        self.update_existing(
+            key(conn_pk(id), CONN_SK),
+            "SET access_token_ct = :ct, access_token_expires_at = :exp, \
+             last_verified_at = :t, updated_at = :t",
+            HashMap::from([
+                (
+                    ":ct".into(),
+                    AttributeValue::B(Blob::new(ciphertext.to_vec())),
+                ),
+                (":exp".into(), n(expires_at)),
+                (":t".into(), n(verified_at)),
+            ]),
+        )
+        .await
+    }
+
+    async fn mark_verified(&self, id: &str, at: i64) -> Result<(), InfraError> {
+        self.update_existing(
+            key(conn_pk(id), CONN_SK),
+            "SET last_verified_at = :t",
+            HashMap::from([(":t".into(), n(at))]),
+        )
+        .await
+    }
+
+    async fn mark_revoked(&self, id: &str, at: i64) -> Result<(), InfraError> {
+        self.update_existing(
+            key(conn_pk(id), CONN_SK),
+            "SET conn_status = :revoked, revoked_at = if_not_exists(revoked_at, :t), updated_at = :t \
+             REMOVE access_token_ct, access_token_expires_at",
+            HashMap::from([
+                (":revoked".into(), s(ConnectionStatus::Revoked.as_str())),
+                (":t".into(), n(at)),
+            ]),
+        )
+        .await
+    }
+
+    async fn delete_connection(&self, connection: &Connection) -> Result<(), InfraError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(conn_pk(&connection.id), CONN_SK)))
+            .send()
+            .await
+            .map_err(err)?;
+        // The address index may already point at a newer connection: only remove our own.
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                tenant_pk(&connection.tenant_id),
+                &email_sk(&connection.email),
+            )))
+            .condition_expression("connection_id = :id")
+            .expression_attribute_values(":id", s(&connection.id))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(DeleteItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(err(e)),
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Creates the service's AWS resources where no template does: on the local emulator and in
+//! tests. Every step is idempotent, so `make dev` can run it on each start.
+
+use crate::domain::ports::InfraError;
+use crate::domain::secrets::random_token;
+use aws_config::SdkConfig;
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
+
+/// Names of everything the functions need, as their environment names them.
+#[derive(Debug, Clone)]
+pub struct Resources {
+    pub table_name: String,
+    pub kms_alias: String,
+    pub inbox_token_secret_id: String,
+    pub google_client_secret_id: String,
+}
+
+/// Creates whatever of `resources` is missing. The Google client secret holds the given
+/// client id and secret (the sandbox's, locally).
+pub async fn ensure_resources(
+    sdk: &SdkConfig,
+    resources: &Resources,
+    google_client_id: &str,
+    google_client_secret: &str,
+) -> Result<(), InfraError> {
+    ensure_table(&aws_sdk_dynamodb::Client::new(sdk), &resources.table_name).await?;
+    ensure_kms_alias(&aws_sdk_kms::Client::new(sdk), &resources.kms_alias).await?;
+    let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+    // 48 random bytes, base64url: 64 characters of HMAC key.
+    ensure_secret(
+        &secrets,
+        &resources.inbox_token_secret_id,
+        &random_token(48),
+    )
+    .await?;
+    let google = serde_json::json!({
+        "client_id": google_client_id,
+        "client_secret": google_client_secret,
+    });
+    ensure_secret(
+        &secrets,
+        &resources.google_client_secret_id,
+        &google.to_string(),
+    )
+    .await?;
+    Ok(())
+}
+
+fn infra<E: std::error::Error + 'static, R: std::fmt::Debug>(
+    what: &str,
+    e: aws_sdk_dynamodb::error::SdkError<E, R>,
+) -> InfraError {
+    InfraError(format!("{what}: {}", DisplayErrorContext(&e)))
+}
+
+pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<(), InfraError> {
+    if client
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .is_ok()
+    {
+        return Ok(());
+    }
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .map_err(InfraError::new)
+    };
+    let key = |n: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .map_err(InfraError::new)
+    };
+    client
+        .create_table()
+        .table_name(name)
+        .attribute_definitions(attr("pk")?)
+        .attribute_definitions(attr("sk")?)
+        .key_schema(key("pk", KeyType::Hash)?)
+        .key_schema(key("sk", KeyType::Range)?)
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .map_err(|e| infra("create table", e))?;
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name("expires_at")
+                .enabled(true)
+                .build()
+                .map_err(InfraError::new)?,
+        )
+        .send()
+        .await
+        .map_err(|e| infra("enable TTL", e))?;
+    Ok(())
+}
+
+/// A symmetric KMS key behind `alias` (created with the alias if the alias is unknown).
+pub async fn ensure_kms_alias(client: &aws_sdk_kms::Client, alias: &str) -> Result<(), InfraError> {
+    if client.describe_key().key_id(alias).send().await.is_ok() {
+        return Ok(());
+    }
+    let key = client
+        .create_key()
+        .description("CAS Inbox Import: Google token encryption (local)")
+        .send()
+        .await
+        .map_err(|e| InfraError(format!("create key: {}", DisplayErrorContext(&e))))?;
+    let key_id = key
+        .key_metadata
+        .map(|m| m.key_id)
+        .ok_or_else(|| InfraError("create key returned no key id".into()))?;
+    client
+        .create_alias()
+        .alias_name(alias)
+        .target_key_id(key_id)
+        .send()
+        .await
+        .map_err(|e| InfraError(format!("create alias: {}", DisplayErrorContext(&e))))?;
+    Ok(())
+}
+
+/// Creates the secret with `value` unless it exists (an existing value is kept).
+pub async fn ensure_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    name: &str,
+    value: &str,
+) -> Result<(), InfraError> {
+    if client
+        .describe_secret()
+        .secret_id(name)
+        .send()
+        .await
+        .is_ok()
+    {
+        return Ok(());
+    }
+    client
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await
+        .map_err(|e| InfraError(format!("create secret {name}: {}", DisplayErrorContext(&e))))?;
+    Ok(())
+}

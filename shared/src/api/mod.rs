@@ -1,0 +1,234 @@
+//! The v4 API's wire models: every request and response body of DESIGN.md §2.
+//!
+//! These types describe JSON only; the rules about what a valid value is live in the domain
+//! types (`RedirectUri`, `CasType`, …) that handlers build from them.
+
+mod portfolio;
+
+pub use portfolio::*;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// `"success"` / `"failed"`: the `status` field every response carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Success,
+    Failed,
+}
+
+/// Every error response: `{"status":"failed","code":"…","msg":"…"}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub status: Outcome,
+    pub code: String,
+    pub msg: String,
+}
+
+/// `POST /v4/inbox/connect`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectRequest {
+    pub redirect_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectResponse {
+    pub status: Outcome,
+    pub oauth_url: String,
+    /// Seconds the consent URL (its server-side state) stays usable.
+    pub expires_in: u64,
+}
+
+/// `POST /v4/inbox/status`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusResponse {
+    pub status: Outcome,
+    pub connected: bool,
+    pub email: String,
+    pub provider: String,
+    /// RFC 3339 time the inbox was connected.
+    pub connected_at: String,
+    /// RFC 3339 time Google last confirmed the grant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_verified_at: Option<String>,
+    /// RFC 3339 time the grant was found revoked at Google (only when `connected` is false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    /// Why the inbox is not connected, e.g. `reconsent_required`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /v4/inbox/cas`
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListCasRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cas_types: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parse: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListCasResponse {
+    pub status: Outcome,
+    pub files: Vec<CasFile>,
+    pub count: usize,
+    /// Files that were found but could not be fetched or stored; the others are still listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FileError>,
+}
+
+/// One CAS attachment found in the inbox: exactly the seed's fields plus `expires_in`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CasFile {
+    pub message_id: String,
+    pub filename: String,
+    pub original_filename: String,
+    pub message_date: String,
+    pub cas_type: String,
+    pub size: u64,
+    pub url: String,
+    pub sender: String,
+    pub subject: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    /// With `parse: true`: the parsed portfolio, or why this file could not be parsed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parsed: Option<Box<Portfolio>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parse_error: Option<FileError>,
+}
+
+/// A per-file failure inside an otherwise successful response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileError {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    pub code: String,
+    pub msg: String,
+}
+
+/// `POST /v4/inbox/disconnect`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DisconnectResponse {
+    pub status: Outcome,
+    pub msg: String,
+}
+
+/// `POST /v4/smart/parse` (JSON form; the multipart form carries the same two fields).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParseRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_url: Option<String>,
+    /// Base64 of the PDF bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// Credits a call used and what is left, sent as `X-Credits-Used` / `X-Credits-Remaining`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreditUsage {
+    pub used: Decimal,
+    pub remaining: Decimal,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    /// Serialising what was parsed gives back the same JSON (up to key order).
+    fn round_trips<T: serde::de::DeserializeOwned + Serialize>(value: Value) {
+        let parsed: T = serde_json::from_value(value.clone()).expect("parses");
+        assert_eq!(serde_json::to_value(&parsed).expect("serialises"), value);
+    }
+
+    #[test]
+    fn seed_list_response_round_trips() {
+        // The product page's "Response format" example, verbatim.
+        round_trips::<ListCasResponse>(json!({
+          "status": "success",
+          "files": [
+            {
+              "message_id": "18d4a2b3c4d5e6f7",
+              "filename": "cdsl_20250115_a1b2c3d4.pdf",
+              "original_filename": "CDSL_CAS_Statement.pdf",
+              "message_date": "2025-01-15",
+              "cas_type": "cdsl",
+              "size": 245000,
+              "url": "https://storage.casparser.in/temp/cdsl_20250115_a1b2c3d4.pdf",
+              "sender": "noreply@cdslindia.com",
+              "subject": "Consolidated Account Statement"
+            }
+          ],
+          "count": 1
+        }));
+    }
+
+    #[test]
+    fn seed_connect_request_parses() {
+        let body: ConnectRequest =
+            serde_json::from_value(json!({"redirect_uri": "https://yourapp.com/oauth/callback"}))
+                .unwrap();
+        assert_eq!(
+            body.redirect_uri.as_deref(),
+            Some("https://yourapp.com/oauth/callback")
+        );
+        assert_eq!(body.state, None);
+        round_trips::<ConnectRequest>(
+            json!({"redirect_uri": "https://yourapp.com/oauth/callback", "state": "abc"}),
+        );
+    }
+
+    #[test]
+    fn responses_round_trip() {
+        round_trips::<ConnectResponse>(json!({
+            "status": "success",
+            "oauth_url": "https://accounts.google.com/o/oauth2/v2/auth?client_id=x",
+            "expires_in": 600
+        }));
+        round_trips::<StatusResponse>(json!({
+            "status": "success", "connected": true, "email": "a@gmail.com",
+            "provider": "gmail", "connected_at": "2025-01-15T10:00:00Z",
+            "last_verified_at": "2025-01-15T10:05:00Z"
+        }));
+        round_trips::<DisconnectResponse>(
+            json!({"status": "success", "msg": "Inbox disconnected"}),
+        );
+        round_trips::<ErrorBody>(
+            json!({"status": "failed", "code": "INVALID_API_KEY", "msg": "Unknown API key"}),
+        );
+        round_trips::<ListCasRequest>(json!({
+            "cas_types": ["cdsl", "cams"], "start_date": "2025-01-01",
+            "end_date": "2025-01-31", "parse": true, "password": "ABCDE1234F"
+        }));
+        round_trips::<ParseRequest>(json!({
+            "pdf_url": "https://example.com/a.pdf", "password": "ABCDE1234F"
+        }));
+    }
+
+    #[test]
+    fn all_optional_requests_accept_an_empty_object() {
+        assert_eq!(
+            serde_json::from_str::<ListCasRequest>("{}").unwrap(),
+            ListCasRequest::default()
+        );
+        assert_eq!(
+            serde_json::from_str::<ParseRequest>("{}").unwrap(),
+            ParseRequest::default()
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! The outside world as the domain sees it: small traits with AWS and Google adapters behind
+//! them (see `crate::adapters`).
+
+use super::model::{ApiKeyRecord, Connection, OAuthState, Tenant};
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// A failure of a dependency we own (DynamoDB, KMS): never the caller's fault.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InfraError(pub String);
+
+impl InfraError {
+    pub fn new(e: impl std::fmt::Display) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// Result of taking credits from a tenant's balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Charge {
+    Charged { remaining: Decimal },
+    Insufficient { balance: Decimal },
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    async fn create_tenant(
+        &self,
+        tenant: &Tenant,
+        key_hash: &str,
+        key: &ApiKeyRecord,
+    ) -> Result<(), InfraError>;
+    async fn add_api_key(&self, key_hash: &str, key: &ApiKeyRecord) -> Result<(), InfraError>;
+    async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKeyRecord>, InfraError>;
+    /// Marks the key revoked; false when the tenant has no such key.
+    async fn revoke_api_key(
+        &self,
+        tenant_id: &str,
+        key_id: &str,
+        at: i64,
+    ) -> Result<bool, InfraError>;
+    /// The key's record and its tenant, whether or not the key is revoked.
+    async fn api_key(&self, key_hash: &str) -> Result<Option<(ApiKeyRecord, Tenant)>, InfraError>;
+    async fn tenant(&self, tenant_id: &str) -> Result<Option<Tenant>, InfraError>;
+    /// Atomically takes `amount`; never lets the balance go below zero.
+    async fn charge_credits(&self, tenant_id: &str, amount: Decimal) -> Result<Charge, InfraError>;
+    async fn add_credits(&self, tenant_id: &str, amount: Decimal) -> Result<Decimal, InfraError>;
+
+    async fn put_oauth_state(&self, state: &OAuthState) -> Result<(), InfraError>;
+    /// Removes and returns the state; a second call for the same id returns None.
+    async fn take_oauth_state(&self, id: &str) -> Result<Option<OAuthState>, InfraError>;
+
+    async fn connection(&self, id: &str) -> Result<Option<Connection>, InfraError>;
+    async fn connection_id_for_email(
+        &self,
+        tenant_id: &str,
+        email: &str,
+    ) -> Result<Option<String>, InfraError>;
+    /// Stores a new connection; when `replaces` names an older one of the same tenant and
+    /// address, that one is deleted in the same transaction.
+    async fn save_connection(
+        &self,
+        connection: &Connection,
+        replaces: Option<&str>,
+    ) -> Result<(), InfraError>;
+    async fn update_access_token(
+        &self,
+        id: &str,
+        ciphertext: &[u8],
+        expires_at: i64,
+        verified_at: i64,
+    ) -> Result<(), InfraError>;
+    async fn mark_verified(&self, id: &str, at: i64) -> Result<(), InfraError>;
+    async fn mark_revoked(&self, id: &str, at: i64) -> Result<(), InfraError>;
+    async fn delete_connection(&self, connection: &Connection) -> Result<(), InfraError>;
+}
+
+/// KMS-style envelope: the context is bound to the ciphertext and must match on decrypt.
+pub type EncryptionContext = BTreeMap<String, String>;
+
+#[async_trait]
+pub trait KeyService: Send + Sync {
+    async fn encrypt(
+        &self,
+        plaintext: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<Vec<u8>, InfraError>;
+    async fn decrypt(
+        &self,
+        ciphertext: &[u8],
+        context: &EncryptionContext,
+    ) -> Result<Vec<u8>, InfraError>;
+}
+
+/// Tokens from an authorization-code exchange.
+#[derive(Clone)]
+pub struct GoogleTokens {
+    pub access_token: String,
+    pub expires_in: i64,
+    pub refresh_token: Option<String>,
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for GoogleTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GoogleTokens")
+            .field("expires_in", &self.expires_in)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone)]
+pub struct AccessToken {
+    pub token: String,
+    pub expires_in: i64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum GoogleError {
+    /// The grant is revoked or expired (`invalid_grant`): the user must consent again.
+    #[error("invalid_grant")]
+    InvalidGrant,
+    /// The access token was refused (401): refresh it and try once more.
+    #[error("access token refused")]
+    Unauthorized,
+    /// Google refused the request for another stated reason.
+    #[error("google refused: {0}")]
+    Refused(String),
+    /// Network failure, timeout, 5xx or an answer we cannot read.
+    #[error("google unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revocation {
+    Revoked,
+    /// Google answered 400: the token was already revoked or expired.
+    AlreadyRevoked,
+}
+
+#[async_trait]
+pub trait GoogleAccounts: Send + Sync {
+    /// The consent URL for the given state, PKCE challenge and our callback URL.
+    fn authorize_url(&self, state: &str, code_challenge: &str, callback_url: &str) -> String;
+    async fn exchange_code(
+        &self,
+        code: &str,
+        code_verifier: &str,
+        callback_url: &str,
+    ) -> Result<GoogleTokens, GoogleError>;
+    async fn refresh(&self, refresh_token: &str) -> Result<AccessToken, GoogleError>;
+    async fn revoke(&self, token: &str) -> Result<Revocation, GoogleError>;
+    async fn user_email(&self, access_token: &str) -> Result<String, GoogleError>;
+    /// Gmail's users.getProfile: proves the token still reads the mailbox.
+    async fn gmail_address(&self, access_token: &str) -> Result<String, GoogleError>;
+}
+
+pub trait Clock: Send + Sync {
+    /// Seconds since the Unix epoch.
+    fn now(&self) -> i64;
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+}

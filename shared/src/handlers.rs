@@ -1,0 +1,108 @@
+//! One handler per Lambda function. Each only translates: HTTP in, a domain call, HTTP out.
+
+use crate::api::{ConnectRequest, CreditUsage};
+use crate::domain::inbox::{CallbackOutcome, CallbackQuery, Caller, Inbox};
+use crate::error::ApiError;
+use crate::gateway::{self, API_KEY, INBOX_TOKEN, header, request_id, require_method};
+use http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+/// What every function keeps for the life of its process.
+pub struct App {
+    pub inbox: Inbox,
+    /// See `Config::public_base_url`.
+    pub public_base_url: Option<String>,
+}
+
+/// A free call's credit headers: nothing used, the balance as read at authentication.
+fn free(caller: &Caller) -> CreditUsage {
+    CreditUsage {
+        used: Decimal::ZERO,
+        remaining: caller.tenant.credits,
+    }
+}
+
+/// Method check and `x-api-key`: who is calling, or the error response to send.
+async fn caller_of(app: &App, req: &Request, rid: &str) -> Result<Caller, Response<Body>> {
+    let result = match require_method(req, Method::POST) {
+        Ok(()) => app.inbox.authenticate(header(req, API_KEY)).await,
+        Err(e) => Err(e),
+    };
+    result.map_err(|e| gateway::error(&e, rid))
+}
+
+pub async fn connect(app: Arc<App>, req: Request) -> Response<Body> {
+    let rid = request_id(&req);
+    let caller = match caller_of(&app, &req, &rid).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let result = async {
+        let body: ConnectRequest = gateway::json_body(&req)?;
+        let base = app
+            .public_base_url
+            .clone()
+            .or_else(|| gateway::base_url_of(&req))
+            .ok_or_else(|| ApiError::invalid_request("Missing Host header"))?;
+        let callback_url = format!("{base}/v4/inbox/callback");
+        app.inbox.connect(&caller, body, &callback_url).await
+    }
+    .await;
+    gateway::respond(result, Some(free(&caller)), &rid)
+}
+
+/// Any JSON object (or no body): status and disconnect take no fields.
+type NoFields = serde_json::Map<String, serde_json::Value>;
+
+pub async fn status(app: Arc<App>, req: Request) -> Response<Body> {
+    let rid = request_id(&req);
+    let caller = match caller_of(&app, &req, &rid).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let result = async {
+        let _: NoFields = gateway::json_body(&req)?;
+        app.inbox.status(&caller, header(&req, INBOX_TOKEN)).await
+    }
+    .await;
+    gateway::respond(result, Some(free(&caller)), &rid)
+}
+
+pub async fn disconnect(app: Arc<App>, req: Request) -> Response<Body> {
+    let rid = request_id(&req);
+    let caller = match caller_of(&app, &req, &rid).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let result = async {
+        let _: NoFields = gateway::json_body(&req)?;
+        app.inbox
+            .disconnect(&caller, header(&req, INBOX_TOKEN))
+            .await
+    }
+    .await;
+    gateway::respond(result, Some(free(&caller)), &rid)
+}
+
+/// Google sends the browser here; the answer is a redirect to the app or a plain page.
+pub async fn callback(app: Arc<App>, req: Request) -> Response<Body> {
+    let rid = request_id(&req);
+    if let Err(e) = require_method(&req, Method::GET) {
+        return gateway::error(&e, &rid);
+    }
+    let mut q = gateway::query(&req);
+    let query = CallbackQuery {
+        state: q.remove("state"),
+        code: q.remove("code"),
+        error: q.remove("error"),
+        scope: q.remove("scope"),
+    };
+    match app.inbox.callback(query).await {
+        CallbackOutcome::Redirect(location) => gateway::redirect(&location, &rid),
+        CallbackOutcome::ErrorPage(message) => {
+            gateway::html_error_page(StatusCode::BAD_REQUEST, &message, &rid)
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! Connect → status → disconnect, as an app would run it.
+
+use crate::helpers::{DEMO_EMAIL, SECOND_EMAIL, TestApp, error_code};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::Value;
+
+async fn status(app: &TestApp, token: &str) -> reqwest::Response {
+    app.post("/v4/inbox/status", Some(&app.api_key), Some(token), None)
+        .await
+}
+
+#[tokio::test]
+async fn an_app_connects_checks_and_disconnects_an_inbox() {
+    let app = TestApp::spawn().await;
+    let connected = app.connect_inbox().await;
+    assert_eq!(connected.email, DEMO_EMAIL);
+    let header = connected.inbox_token.split('.').next().unwrap();
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    assert_eq!(header["alg"], "HS256");
+
+    let res = status(&app, &connected.inbox_token).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().contains_key("x-request-id"));
+    assert_eq!(res.headers()["x-credits-used"], "0");
+    assert_eq!(res.headers()["x-credits-remaining"], "10");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "success");
+    assert_eq!(body["connected"], true);
+    assert_eq!(body["email"], DEMO_EMAIL);
+    assert_eq!(body["provider"], "gmail");
+    assert!(body["connected_at"].as_str().unwrap().ends_with('Z'));
+
+    // Disconnect with no body at all, as the seed's Step 4 does.
+    let res = app
+        .post(
+            "/v4/inbox/disconnect",
+            Some(&app.api_key),
+            Some(&connected.inbox_token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "success");
+    assert!(body["msg"].as_str().unwrap().contains("revoked"));
+
+    let grants = app.sandbox_grants().await;
+    assert!(!grants.is_empty());
+    assert!(grants.iter().all(|g| g["revoked"] == true), "{grants:?}");
+
+    let (code, err) = error_code(status(&app, &connected.inbox_token).await).await;
+    assert_eq!((code, err.as_str()), (401, "INVALID_INBOX_TOKEN"));
+    let res = app
+        .post(
+            "/v4/inbox/disconnect",
+            Some(&app.api_key),
+            Some(&connected.inbox_token),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(res).await, (401, "INVALID_INBOX_TOKEN".into()));
+    // Nothing of the connection is left.
+    let items = app.scan_table().await;
+    assert!(
+        !items.iter().any(|i| {
+            let pk = i["pk"].as_s().unwrap();
+            let sk = i["sk"].as_s().unwrap();
+            pk.starts_with("CONN#") || sk.starts_with("EMAIL#")
+        }),
+        "connection items remain"
+    );
+}
+
+#[tokio::test]
+async fn a_grant_revoked_at_google_reads_as_not_connected() {
+    let app = TestApp::spawn().await;
+    let connected = app.connect_inbox().await;
+    app.sandbox_control(&format!("/_sandbox/accounts/{DEMO_EMAIL}/revoke"))
+        .await;
+
+    for _ in 0..2 {
+        let res = status(&app, &connected.inbox_token).await;
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["connected"], false, "{body}");
+        assert_eq!(body["reason"], "reconsent_required");
+        assert_eq!(body["email"], DEMO_EMAIL);
+    }
+    let item = app
+        .scan_table()
+        .await
+        .into_iter()
+        .find(|i| i["pk"].as_s().unwrap().starts_with("CONN#"))
+        .expect("connection kept");
+    assert_eq!(item["conn_status"].as_s().unwrap(), "revoked");
+
+    // Disconnect still succeeds: Google's 400 means "already revoked".
+    let res = app
+        .post(
+            "/v4/inbox/disconnect",
+            Some(&app.api_key),
+            Some(&connected.inbox_token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["msg"].as_str().unwrap().contains("already"), "{body}");
+}
+
+#[tokio::test]
+async fn an_expired_access_token_is_refreshed_without_the_app_noticing() {
+    let app = TestApp::spawn().await;
+    let connected = app.connect_inbox().await;
+    app.sandbox_control("/_sandbox/access-tokens/expire").await;
+    let body: Value = status(&app, &connected.inbox_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["connected"], true, "{body}");
+}
+
+#[tokio::test]
+async fn reconnecting_an_address_replaces_the_old_connection() {
+    let app = TestApp::spawn().await;
+    let first = app.connect_inbox().await;
+    let second = app.connect_inbox().await;
+    assert_ne!(first.inbox_token, second.inbox_token);
+    let (code, err) = error_code(status(&app, &first.inbox_token).await).await;
+    assert_eq!((code, err.as_str()), (401, "INVALID_INBOX_TOKEN"));
+    assert_eq!(status(&app, &second.inbox_token).await.status(), 200);
+    let other = app.connect_inbox_as(&app.api_key, SECOND_EMAIL).await;
+    assert_eq!(other.email, SECOND_EMAIL);
+    let connections = app
+        .scan_table()
+        .await
+        .into_iter()
+        .filter(|i| i["pk"].as_s().unwrap().starts_with("CONN#"))
+        .count();
+    assert_eq!(connections, 2, "one connection per address");
+}
+
+#[tokio::test]
+async fn inbox_tokens_work_only_for_their_tenant_and_lifetime() {
+    let app = TestApp::spawn().await;
+    let connected = app.connect_inbox().await;
+    let (other_key, _) = app.second_tenant().await;
+
+    let res = app
+        .post(
+            "/v4/inbox/status",
+            Some(&other_key),
+            Some(&connected.inbox_token),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(res).await, (401, "INVALID_INBOX_TOKEN".into()));
+    let res = app
+        .post(
+            "/v4/inbox/disconnect",
+            Some(&other_key),
+            Some(&connected.inbox_token),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(res).await, (401, "INVALID_INBOX_TOKEN".into()));
+
+    let mut parts: Vec<String> = connected.inbox_token.split('.').map(String::from).collect();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+    claims["exp"] = (claims["exp"].as_i64().unwrap() + 1_000_000).into();
+    parts[1] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+    let tampered = parts.join(".");
+    for bad in [
+        Some(tampered.as_str()),
+        Some("not-a-jwt"),
+        Some("eyJhbGciOiJub25lIn0.e30."),
+        Some(""),
+        None,
+    ] {
+        let res = app
+            .post("/v4/inbox/status", Some(&app.api_key), bad, None)
+            .await;
+        assert_eq!(
+            error_code(res).await,
+            (401, "INVALID_INBOX_TOKEN".into()),
+            "{bad:?}"
+        );
+    }
+
+    // Still good a day later; dead once its 90 days are over.
+    app.clock.advance(24 * 3600);
+    assert_eq!(status(&app, &connected.inbox_token).await.status(), 200);
+    app.clock.advance(90 * 24 * 3600);
+    let (code, err) = error_code(status(&app, &connected.inbox_token).await).await;
+    assert_eq!((code, err.as_str()), (401, "INVALID_INBOX_TOKEN"));
+}

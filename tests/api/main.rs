@@ -1,0 +1,11 @@
+//! Integration tests over real HTTP: moto and the Google sandbox run as processes; the
+//! functions' handlers serve behind an API-Gateway-like front (and, in `lambda_watch`, under
+//! `cargo lambda watch` itself).
+
+mod callback;
+mod connect;
+mod credits;
+mod helpers;
+mod lambda_watch;
+mod lifecycle;
+mod security;
