@@ -54,9 +54,15 @@ setsid target/debug/google-sandbox --listen "127.0.0.1:$SANDBOX_PORT" \
 pids+=($!)
 wait_for "$GOOGLE_BASE_URL/_sandbox/health" google-sandbox "${pids[-1]}"
 
-# cargo lambda watch reads the router from functions/Cargo.toml; the functions inherit this
-# environment (AWS endpoint, table, key, secret ids, Google URLs).
-(cd functions && exec setsid "$bin/cargo-lambda" lambda watch -a 127.0.0.1 -p "$API_PORT") \
+# cargo lambda watch reads the router from functions/Cargo.toml (hence --package) and gives
+# the functions only the environment named in --env-file.
+env_file="$root/.local/functions.env"
+for v in AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL TABLE_NAME KMS_KEY_ID \
+         INBOX_TOKEN_SECRET_ID GOOGLE_CLIENT_SECRET_ID GOOGLE_BASE_URL PUBLIC_BASE_URL; do
+  printf '%s=%s\n' "$v" "${!v}"
+done >"$env_file"
+(cd functions && exec setsid "$bin/cargo-lambda" lambda watch --package functions \
+   --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --env-file "$env_file") \
   >"$logs/functions.log" 2>&1 &
 pids+=($!)
 

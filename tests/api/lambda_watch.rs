@@ -44,30 +44,40 @@ async fn the_seed_flow_works_through_cargo_lambda_watch() {
     .await
     .unwrap();
 
+    // cargo lambda watch hands the functions only what --env-file names.
+    let env = [
+        ("AWS_ENDPOINT_URL", moto_url.as_str()),
+        ("AWS_REGION", "ap-south-1"),
+        ("AWS_ACCESS_KEY_ID", "local"),
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+        ("TABLE_NAME", &resources.table_name),
+        ("KMS_KEY_ID", &resources.kms_alias),
+        ("INBOX_TOKEN_SECRET_ID", &resources.inbox_token_secret_id),
+        (
+            "GOOGLE_CLIENT_SECRET_ID",
+            &resources.google_client_secret_id,
+        ),
+        ("GOOGLE_BASE_URL", &sandbox_url),
+        ("PUBLIC_BASE_URL", &base),
+    ];
+    let env_file = std::env::temp_dir().join(format!("cas-inbox-watch-{port}.env"));
+    let text: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+    std::fs::write(&env_file, text).unwrap();
     let mut watch = Command::new(venv_bin("cargo-lambda"));
     watch
         .args([
             "lambda",
             "watch",
-            "-a",
+            "--package",
+            "functions",
+            "--invoke-address",
             "127.0.0.1",
-            "-p",
-            &port.to_string(),
         ])
+        .arg("--invoke-port")
+        .arg(port.to_string())
+        .arg("--env-file")
+        .arg(&env_file)
         .current_dir(workspace_root().join("functions"))
-        .env("AWS_ENDPOINT_URL", &moto_url)
-        .env("AWS_REGION", "ap-south-1")
-        .env("AWS_ACCESS_KEY_ID", "local")
-        .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("TABLE_NAME", &resources.table_name)
-        .env("KMS_KEY_ID", &resources.kms_alias)
-        .env("INBOX_TOKEN_SECRET_ID", &resources.inbox_token_secret_id)
-        .env(
-            "GOOGLE_CLIENT_SECRET_ID",
-            &resources.google_client_secret_id,
-        )
-        .env("GOOGLE_BASE_URL", &sandbox_url)
-        .env("PUBLIC_BASE_URL", &base)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     let _watch = Process(watch.spawn().expect("start cargo lambda watch"));

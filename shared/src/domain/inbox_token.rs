@@ -3,7 +3,9 @@
 //! The signature proves we issued it; the store proves the connection still exists, so a
 //! disconnect invalidates the token at once even before it expires.
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation, crypto, decode};
 use serde::{Deserialize, Serialize};
 
 const ISSUER: &str = "cas-inbox";
@@ -73,7 +75,15 @@ impl InboxTokenSigner {
             iat: now,
             exp: now + self.ttl_seconds,
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
+        // The header is written by hand so tokens start `{"alg":"HS256",…` exactly like the
+        // seed's examples (`eyJhbGciOiJIUzI1NiIs…`); the signature is jsonwebtoken's.
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let payload =
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).map_err(|e| e.to_string())?);
+        let message = format!("{header}.{payload}");
+        let signature = crypto::sign(message.as_bytes(), &self.encoding, Algorithm::HS256)
+            .map_err(|e| e.to_string())?;
+        Ok(format!("{message}.{signature}"))
     }
 
     /// Checks signature, algorithm, issuer, purpose and expiry (against `now`, no leeway).
