@@ -37,7 +37,9 @@ wait_for() { # url, name, pid
 }
 
 echo "building the workspace..."
-cargo build --quiet --bins -p cas-admin -p google-sandbox -p functions
+# Separately: cargo lambda watch builds the functions package on its own feature set.
+cargo build --quiet -p functions
+cargo build --quiet -p cas-admin -p google-sandbox
 
 # Each service in its own process group (setsid) so Ctrl-C stops its children too.
 setsid "$bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$logs/moto.log" 2>&1 &
