@@ -231,11 +231,8 @@ impl Inbox {
         ) {
             (Some(refresh_token), true) => refresh_token.clone(),
             (refresh_token, has_scope) => {
-                // Do not keep a grant we cannot use: give it back to Google at once.
-                let token = refresh_token.as_deref().unwrap_or(&tokens.access_token);
-                if let Err(e) = self.google.revoke(token).await {
-                    tracing::warn!(error = %e, "revoking an unusable grant failed");
-                }
+                self.give_back(refresh_token.as_deref().unwrap_or(&tokens.access_token))
+                    .await;
                 return Err(if has_scope {
                     "token_exchange_failed"
                 } else {
@@ -243,15 +240,14 @@ impl Inbox {
                 });
             }
         };
-        let email = self
-            .google
-            .user_email(&tokens.access_token)
-            .await
-            .map_err(|e| {
+        let email = match self.google.user_email(&tokens.access_token).await {
+            Ok(email) => email.to_ascii_lowercase(),
+            Err(e) => {
                 tracing::warn!(error = %e, "userinfo failed");
-                "token_exchange_failed"
-            })?
-            .to_ascii_lowercase();
+                self.give_back(&refresh_token).await;
+                return Err("token_exchange_failed");
+            }
+        };
 
         let now = self.clock.now();
         let connection_id = uuid::Uuid::new_v4().to_string();
@@ -305,6 +301,13 @@ impl Inbox {
             })?;
         tracing::info!(tenant_id = %state.tenant_id, connection_id = %connection.id, "inbox connected");
         Ok((token, email))
+    }
+
+    /// Revokes a grant we will not keep, so no usable token is left behind at Google.
+    async fn give_back(&self, token: &str) {
+        if let Err(e) = self.google.revoke(token).await {
+            tracing::warn!(error = %e, "revoking an unusable grant failed");
+        }
     }
 
     /// The caller's connection named by `x-inbox-token`, or 401 `INVALID_INBOX_TOKEN`.
