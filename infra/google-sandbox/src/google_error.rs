@@ -202,8 +202,7 @@ impl ApiError {
         )
     }
 
-    // For the upcoming messages endpoints (messages.get of an unknown id).
-    #[allow(dead_code)]
+    /// 404 for an unknown message or attachment id.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message, "notFound")
     }

@@ -7,6 +7,15 @@
 //! `gmail.googleapis.com/gmail/v1/...`), so a client only swaps base URLs.
 //! Test controls that Google doesn't have live under `/_sandbox/`.
 //!
+//! Gmail methods: `users.getProfile`, `users.messages.list` (with the `q`
+//! search language), `users.messages.get` (`full`/`metadata`/`minimal`/`raw`)
+//! and `users.messages.attachments.get`, served from `.eml` files.
+//!
+//! Knobs ([`Config`] fields, CLI flags, and `POST /_sandbox/config` at run
+//! time): latency before every Gmail answer, a fault rate of random
+//! 429/500/503 answers, and Gmail's per-user quota (250 units/s;
+//! `POST /_sandbox/quota` reports how many calls it refused).
+//!
 //! In-process use (tests):
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -51,6 +60,14 @@ pub struct Config {
     pub mailboxes_dir: PathBuf,
     pub access_token_ttl: Duration,
     pub code_ttl: Duration,
+    /// Sleep before every Gmail API answer (0: none).
+    pub latency: Duration,
+    /// Fraction (0.0–1.0) of authorised Gmail API calls answered with a
+    /// random 429 / 500 / 503 (0.0: none).
+    pub fault_rate: f64,
+    /// Per-user Gmail quota in units per second, Gmail's 250 by default; 0
+    /// turns the quota off.
+    pub quota_units_per_second: u32,
 }
 
 impl Default for Config {
@@ -62,6 +79,9 @@ impl Default for Config {
             mailboxes_dir: PathBuf::from(DEFAULT_MAILBOXES_DIR),
             access_token_ttl: Duration::from_secs(3599),
             code_ttl: Duration::from_secs(600),
+            latency: Duration::ZERO,
+            fault_rate: 0.0,
+            quota_units_per_second: gmail::limits::DEFAULT_QUOTA_UNITS_PER_SECOND,
         }
     }
 }
@@ -81,6 +101,12 @@ impl Config {
                 return Err(format!("redirect URI {uri:?} must not have a fragment"));
             }
         }
+        if !(0.0..=1.0).contains(&self.fault_rate) {
+            return Err(format!(
+                "fault rate {} must be between 0.0 and 1.0",
+                self.fault_rate
+            ));
+        }
         chrono::TimeDelta::from_std(self.access_token_ttl)
             .and(chrono::TimeDelta::from_std(self.code_ttl))
             .map_err(|_| "TTL out of range".to_string())?;
@@ -89,6 +115,14 @@ impl Config {
 
     fn access_token_ttl(&self) -> chrono::TimeDelta {
         chrono::TimeDelta::from_std(self.access_token_ttl).unwrap_or(chrono::TimeDelta::MAX)
+    }
+
+    fn knobs(&self) -> gmail::limits::Knobs {
+        gmail::limits::Knobs {
+            latency: self.latency,
+            fault_rate: self.fault_rate,
+            quota_units_per_second: self.quota_units_per_second,
+        }
     }
 
     fn code_ttl(&self) -> chrono::TimeDelta {
@@ -105,15 +139,20 @@ struct Inner {
     config: Config,
     mailboxes: accounts::Mailboxes,
     store: Mutex<store::Store>,
+    limits: gmail::limits::Limits,
+    summaries: gmail::index::Cache,
 }
 
 impl AppState {
     pub fn new(config: Config) -> Self {
         let mailboxes = accounts::Mailboxes::new(config.mailboxes_dir.clone());
+        let limits = gmail::limits::Limits::new(config.knobs());
         AppState(Arc::new(Inner {
             config,
             mailboxes,
             store: Mutex::new(store::Store::default()),
+            limits,
+            summaries: gmail::index::Cache::default(),
         }))
     }
 
@@ -123,6 +162,14 @@ impl AppState {
 
     fn mailboxes(&self) -> &accounts::Mailboxes {
         &self.0.mailboxes
+    }
+
+    fn limits(&self) -> &gmail::limits::Limits {
+        &self.0.limits
+    }
+
+    fn summaries(&self) -> &gmail::index::Cache {
+        &self.0.summaries
     }
 
     /// Handlers never hold the lock across an `.await`. A poisoned lock only
@@ -180,5 +227,16 @@ mod tests {
             ..Config::default()
         };
         assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn fault_rate_must_be_a_fraction() {
+        for bad in [-0.1, 1.5, f64::NAN] {
+            let config = Config {
+                fault_rate: bad,
+                ..Config::default()
+            };
+            assert!(config.validate().is_err(), "{bad}");
+        }
     }
 }

@@ -41,6 +41,15 @@ struct Cli {
     /// Authorization code lifetime in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 600)]
     code_ttl: u64,
+    /// Milliseconds to wait before every Gmail API answer.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency_ms: u64,
+    /// Fraction (0.0-1.0) of Gmail API calls answered with a random 429/500/503.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    fault_rate: f64,
+    /// Per-user Gmail quota units per second (Gmail's is 250); 0 disables it.
+    #[arg(long, value_name = "N", default_value_t = 250)]
+    quota_units_per_second: u32,
 }
 
 #[tokio::main]
@@ -63,6 +72,9 @@ async fn main() -> ExitCode {
         mailboxes_dir: cli.mailboxes,
         access_token_ttl: Duration::from_secs(cli.access_token_ttl),
         code_ttl: Duration::from_secs(cli.code_ttl),
+        latency: Duration::from_millis(cli.latency_ms),
+        fault_rate: cli.fault_rate,
+        quota_units_per_second: cli.quota_units_per_second,
     };
     if let Err(err) = config.validate() {
         tracing::error!("invalid configuration: {err}");
