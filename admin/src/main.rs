@@ -72,6 +72,8 @@ enum Command {
         inbox_token_secret_id: String,
         #[arg(long, env = "GOOGLE_CLIENT_SECRET_ID")]
         google_client_secret_id: String,
+        #[arg(long, env = "FILES_BUCKET")]
+        files_bucket: String,
         #[arg(long, default_value = "local-dev-client.apps.googleusercontent.com")]
         google_client_id: String,
         #[arg(long, default_value = "local-dev-secret")]
@@ -152,6 +154,7 @@ async fn main() -> Result<()> {
             kms_alias,
             inbox_token_secret_id,
             google_client_secret_id,
+            files_bucket,
             google_client_id,
             google_client_secret,
         } => {
@@ -160,6 +163,7 @@ async fn main() -> Result<()> {
                 kms_alias,
                 inbox_token_secret_id,
                 google_client_secret_id,
+                files_bucket,
             };
             provision::ensure_resources(&sdk, &resources, &google_client_id, &google_client_secret)
                 .await?;

@@ -10,6 +10,8 @@ pub struct Config {
     pub inbox_token_secret_id: String,
     /// Secrets Manager id of `{"client_id", "client_secret"}` for Google.
     pub google_client_secret_id: String,
+    /// S3 bucket where fetched statements wait (a lifecycle rule empties `temp/` daily).
+    pub files_bucket: String,
     pub google_urls: GoogleUrls,
     /// The API's public base URL (e.g. a custom domain); when unset it is taken from the
     /// request's Host header.
@@ -72,6 +74,7 @@ impl Config {
             kms_key_id: required("KMS_KEY_ID")?,
             inbox_token_secret_id: required("INBOX_TOKEN_SECRET_ID")?,
             google_client_secret_id: required("GOOGLE_CLIENT_SECRET_ID")?,
+            files_bucket: required("FILES_BUCKET")?,
             google_urls,
             public_base_url,
             inbox_token_ttl_seconds: seconds(
@@ -99,7 +102,8 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 4] = [
+    const BASE: [(&str, &str); 5] = [
+        ("FILES_BUCKET", "b"),
         ("TABLE_NAME", "t"),
         ("KMS_KEY_ID", "alias/k"),
         ("INBOX_TOKEN_SECRET_ID", "s1"),
@@ -127,7 +131,7 @@ mod tests {
 
     #[test]
     fn names_what_is_missing_or_wrong() {
-        let err = Config::from_lookup(env(&BASE[..3])).unwrap_err();
+        let err = Config::from_lookup(env(&BASE[..4])).unwrap_err();
         assert!(err.contains("GOOGLE_CLIENT_SECRET_ID"), "{err}");
         let mut vars = BASE.to_vec();
         vars.push(("OAUTH_STATE_TTL_SECONDS", "-5"));

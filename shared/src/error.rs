@@ -20,6 +20,7 @@ pub enum ErrorCode {
     ReconsentRequired,
     InsufficientCredits,
     RedirectUriNotAllowed,
+    InvalidLink,
     NotFound,
     MethodNotAllowed,
     RequestTooLarge,
@@ -42,6 +43,7 @@ impl ErrorCode {
             Self::ReconsentRequired => "RECONSENT_REQUIRED",
             Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
             Self::RedirectUriNotAllowed => "REDIRECT_URI_NOT_ALLOWED",
+            Self::InvalidLink => "INVALID_LINK",
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::RequestTooLarge => "REQUEST_TOO_LARGE",
@@ -63,7 +65,7 @@ impl ErrorCode {
                 StatusCode::UNAUTHORIZED
             }
             Self::InsufficientCredits => StatusCode::PAYMENT_REQUIRED,
-            Self::RedirectUriNotAllowed => StatusCode::FORBIDDEN,
+            Self::RedirectUriNotAllowed | Self::InvalidLink => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestTooLarge | Self::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

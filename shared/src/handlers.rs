@@ -1,8 +1,8 @@
 //! One handler per Lambda function. Each only translates: HTTP in, a domain call, HTTP out.
 
-use crate::api::{ConnectRequest, CreditUsage};
+use crate::api::{ConnectRequest, CreditUsage, ListCasRequest};
 use crate::domain::inbox::{CallbackOutcome, CallbackQuery, Caller, Inbox};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::gateway::{self, API_KEY, INBOX_TOKEN, header, request_id, require_method};
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -41,16 +41,62 @@ pub async fn connect(app: Arc<App>, req: Request) -> Response<Body> {
     };
     let result = async {
         let body: ConnectRequest = gateway::json_body(&req)?;
-        let base = app
-            .public_base_url
-            .clone()
-            .or_else(|| gateway::base_url_of(&req))
-            .ok_or_else(|| ApiError::invalid_request("Missing Host header"))?;
+        let base = public_base(&app, &req)?;
         let callback_url = format!("{base}/v4/inbox/callback");
         app.inbox.connect(&caller, body, &callback_url).await
     }
     .await;
     gateway::respond(result, Some(free(&caller)), &rid)
+}
+
+/// The base URL links and callbacks are built on.
+fn public_base(app: &App, req: &Request) -> Result<String, ApiError> {
+    app.public_base_url
+        .clone()
+        .or_else(|| gateway::base_url_of(req))
+        .ok_or_else(|| ApiError::invalid_request("Missing Host header"))
+}
+
+pub async fn cas(app: Arc<App>, req: Request) -> Response<Body> {
+    let rid = request_id(&req);
+    let caller = match caller_of(&app, &req, &rid).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let (body, base) = match gateway::json_body::<ListCasRequest>(&req)
+        .and_then(|body| Ok((body, public_base(&app, &req)?)))
+    {
+        Ok(parsed) => parsed,
+        Err(e) => return gateway::respond::<()>(Err(e), Some(free(&caller)), &rid),
+    };
+    let (result, credits) = app
+        .inbox
+        .list_cas(&caller, header(&req, INBOX_TOKEN), &body, &base)
+        .await;
+    gateway::respond(result, Some(credits), &rid)
+}
+
+/// `GET /v4/files/{connection}/{filename}?expires=…&sig=…`: checks our 24-hour link, then
+/// redirects to a presigned S3 URL that lives a few minutes.
+pub async fn download(app: Arc<App>, req: Request) -> Response<Body> {
+    let rid = request_id(&req);
+    let result = async {
+        require_method(&req, Method::GET)?;
+        let path = req
+            .uri()
+            .path()
+            .strip_prefix("/v4/files/")
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such file"))?;
+        let q = gateway::query(&req);
+        let expires = q.get("expires").and_then(|e| e.parse::<i64>().ok());
+        let signature = q.get("sig").map(String::as_str).unwrap_or("");
+        app.inbox.download_url(path, expires, signature).await
+    }
+    .await;
+    match result {
+        Ok(location) => gateway::redirect(&location, &rid),
+        Err(e) => gateway::error(&e, &rid),
+    }
 }
 
 /// Any JSON object (or no body): status and disconnect take no fields.

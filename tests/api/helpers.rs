@@ -192,6 +192,7 @@ impl TestApp {
             kms_alias: "alias/cas-inbox-test".into(),
             inbox_token_secret_id: "cas-inbox/test/inbox-token-key".into(),
             google_client_secret_id: "cas-inbox/test/google-oauth-client".into(),
+            files_bucket: "cas-inbox-test-files".into(),
         };
         provision::ensure_resources(&sdk, &resources, CLIENT_ID, CLIENT_SECRET)
             .await
@@ -201,6 +202,7 @@ impl TestApp {
             kms_key_id: resources.kms_alias.clone(),
             inbox_token_secret_id: resources.inbox_token_secret_id.clone(),
             google_client_secret_id: resources.google_client_secret_id.clone(),
+            files_bucket: resources.files_bucket.clone(),
             google_urls: GoogleUrls::sandbox(&sandbox_url),
             public_base_url: None,
             inbox_token_ttl_seconds: DEFAULT_INBOX_TOKEN_TTL_SECONDS,
@@ -479,6 +481,10 @@ async fn route(app: Arc<App>, req: axum::extract::Request) -> axum::response::Re
         ("GET", "/v4/inbox/callback") => handlers::callback(app, request).await,
         ("POST", "/v4/inbox/status") => handlers::status(app, request).await,
         ("POST", "/v4/inbox/disconnect") => handlers::disconnect(app, request).await,
+        ("POST", "/v4/inbox/cas") => handlers::cas(app, request).await,
+        ("GET", p) if p.starts_with("/v4/files/") && p.matches('/').count() == 4 => {
+            handlers::download(app, request).await
+        }
         // API Gateway's own answer for a route it does not have.
         _ => {
             return axum::response::Response::builder()

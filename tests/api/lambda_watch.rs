@@ -27,6 +27,7 @@ async fn the_seed_flow_works_through_cargo_lambda_watch() {
         kms_alias: "alias/cas-inbox-watch".into(),
         inbox_token_secret_id: "cas-inbox/watch/inbox-token-key".into(),
         google_client_secret_id: "cas-inbox/watch/google-oauth-client".into(),
+        files_bucket: "cas-inbox-watch-files".into(),
     };
     provision::ensure_resources(&sdk, &resources, CLIENT_ID, CLIENT_SECRET)
         .await
@@ -57,6 +58,7 @@ async fn the_seed_flow_works_through_cargo_lambda_watch() {
             "GOOGLE_CLIENT_SECRET_ID",
             &resources.google_client_secret_id,
         ),
+        ("FILES_BUCKET", &resources.files_bucket),
         ("GOOGLE_BASE_URL", &sandbox_url),
         ("PUBLIC_BASE_URL", &base),
     ];

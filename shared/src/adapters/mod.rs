@@ -1,14 +1,17 @@
 //! AWS and Google adapters behind the domain's ports, and the wiring that builds them.
 
 pub mod dynamo;
+pub mod gmail;
 pub mod google;
 pub mod kms;
 pub mod provision;
+pub mod s3;
 pub mod secrets_manager;
 
 use crate::config::Config;
 use crate::domain::inbox::{Inbox, InboxSettings};
 use crate::domain::inbox_token::InboxTokenSigner;
+use crate::domain::links::LinkSigner;
 use crate::domain::ports::{Clock, InfraError, SystemClock};
 use aws_config::SdkConfig;
 use std::sync::Arc;
@@ -32,6 +35,7 @@ pub async fn build_inbox(
     )?;
     let signer = InboxTokenSigner::new(signing_key.as_bytes(), config.inbox_token_ttl_seconds)
         .map_err(InfraError)?;
+    let http = google::http_client();
     Ok(Inbox {
         store: Arc::new(dynamo::DynamoStore::new(
             aws_sdk_dynamodb::Client::new(sdk),
@@ -42,16 +46,27 @@ pub async fn build_inbox(
             &config.kms_key_id,
         )),
         google: Arc::new(google::GoogleHttp::new(
-            google::http_client(),
+            http.clone(),
             config.google_urls.clone(),
             google_client,
         )),
+        mailbox: Arc::new(gmail::GmailHttp::new(http, &config.google_urls.gmail)),
+        files: Arc::new(s3::S3Files::new(s3_client(sdk), &config.files_bucket)),
         clock,
         signer,
+        links: LinkSigner::derive(signing_key.as_bytes()),
         settings: InboxSettings {
             state_ttl_seconds: config.oauth_state_ttl_seconds,
         },
     })
+}
+
+/// An S3 client; against an emulator (a custom endpoint) it addresses buckets by path.
+pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(sdk.endpoint_url().is_some())
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
 }
 
 /// The same, on the system clock: what the Lambda functions use.

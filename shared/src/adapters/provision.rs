@@ -17,6 +17,7 @@ pub struct Resources {
     pub kms_alias: String,
     pub inbox_token_secret_id: String,
     pub google_client_secret_id: String,
+    pub files_bucket: String,
 }
 
 /// Creates whatever of `resources` is missing. The Google client secret holds the given
@@ -29,6 +30,7 @@ pub async fn ensure_resources(
 ) -> Result<(), InfraError> {
     ensure_table(&aws_sdk_dynamodb::Client::new(sdk), &resources.table_name).await?;
     ensure_kms_alias(&aws_sdk_kms::Client::new(sdk), &resources.kms_alias).await?;
+    ensure_bucket(&super::s3_client(sdk), &resources.files_bucket).await?;
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);
     // 48 random bytes, base64url: 64 characters of HMAC key.
     ensure_secret(
@@ -130,6 +132,53 @@ pub async fn ensure_kms_alias(client: &aws_sdk_kms::Client, alias: &str) -> Resu
         .send()
         .await
         .map_err(|e| InfraError(format!("create alias: {}", DisplayErrorContext(&e))))?;
+    Ok(())
+}
+
+/// The files bucket, whose `temp/` objects expire after a day (as in template.yaml).
+pub async fn ensure_bucket(client: &aws_sdk_s3::Client, name: &str) -> Result<(), InfraError> {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
+        LifecycleRuleFilter,
+    };
+    let s3 = |what: &str, e: &dyn std::fmt::Display| InfraError(format!("s3 {what}: {e}"));
+    if client.head_bucket().bucket(name).send().await.is_err() {
+        // Outside us-east-1 S3 wants the region named as the location constraint.
+        let region = client.config().region().map(|r| r.to_string());
+        let location = region.filter(|r| r != "us-east-1").map(|r| {
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                    r.as_str(),
+                ))
+                .build()
+        });
+        client
+            .create_bucket()
+            .bucket(name)
+            .set_create_bucket_configuration(location)
+            .send()
+            .await
+            .map_err(|e| s3("create bucket", &aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+    }
+    let rule = LifecycleRule::builder()
+        .id("expire-temp-files")
+        .filter(LifecycleRuleFilter::builder().prefix("temp/").build())
+        .expiration(LifecycleExpiration::builder().days(1).build())
+        .status(ExpirationStatus::Enabled)
+        .build()
+        .map_err(|e| s3("lifecycle rule", &e))?;
+    client
+        .put_bucket_lifecycle_configuration()
+        .bucket(name)
+        .lifecycle_configuration(
+            BucketLifecycleConfiguration::builder()
+                .rules(rule)
+                .build()
+                .map_err(|e| s3("lifecycle", &e))?,
+        )
+        .send()
+        .await
+        .map_err(|e| s3("put lifecycle", &aws_sdk_s3::error::DisplayErrorContext(&e)))?;
     Ok(())
 }
 

@@ -1,11 +1,13 @@
 //! The inbox connection lifecycle: connect, callback, status, disconnect.
 
 use super::inbox_token::{InboxTokenSigner, InboxTokenSubject};
+use super::links::LinkSigner;
+use super::listing::files_prefix;
 use super::model::{ApiKeyRecord, Connection, ConnectionStatus, OAuthState, Tenant};
 use super::pkce::Pkce;
 use super::ports::{
-    Clock, EncryptionContext, GoogleAccounts, GoogleError, InfraError, KeyService, Revocation,
-    Store,
+    Clock, EncryptionContext, FileStore, GoogleAccounts, GoogleError, InfraError, KeyService,
+    Mailbox, Revocation, Store,
 };
 use super::redirect_uri::RedirectUri;
 use super::secrets::{ApiKey, random_token};
@@ -64,8 +66,11 @@ pub struct Inbox {
     pub store: Arc<dyn Store>,
     pub keys: Arc<dyn KeyService>,
     pub google: Arc<dyn GoogleAccounts>,
+    pub mailbox: Arc<dyn Mailbox>,
+    pub files: Arc<dyn FileStore>,
     pub clock: Arc<dyn Clock>,
     pub signer: InboxTokenSigner,
+    pub links: LinkSigner,
     pub settings: InboxSettings,
 }
 
@@ -472,6 +477,10 @@ impl Inbox {
             // Keep the connection so the caller can retry; deleting it would strand the grant.
             Err(e) => return Err(ApiError::upstream(e)),
         };
+        self.files
+            .delete_prefix(&files_prefix(&connection.id))
+            .await
+            .map_err(internal)?;
         self.store
             .delete_connection(&connection)
             .await

@@ -1,7 +1,10 @@
 //! Plain async Rust over small traits (`ports`): no AWS, HTTP or Lambda types in here.
 
+pub mod cas_mail;
 pub mod inbox;
 pub mod inbox_token;
+pub mod links;
+pub mod listing;
 pub mod model;
 pub mod pkce;
 pub mod ports;

@@ -171,3 +171,59 @@ impl Clock for SystemClock {
         chrono::Utc::now().timestamp()
     }
 }
+
+/// One mail as the listing needs it: headers and the attachments' metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailMessage {
+    pub id: String,
+    pub from: String,
+    pub subject: String,
+    /// Gmail's `internalDate`: when the mail arrived, in milliseconds since the epoch.
+    pub internal_date_ms: i64,
+    pub attachments: Vec<MailAttachment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailAttachment {
+    pub attachment_id: String,
+    pub filename: String,
+    pub mime_type: String,
+    pub size: u64,
+}
+
+/// One page of a mailbox search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchPage {
+    pub message_ids: Vec<String>,
+    pub next_page_token: Option<String>,
+}
+
+/// Read access to a mailbox (Gmail). Implementations retry rate limits and server errors
+/// themselves; `Unauthorized` is left to the caller, who refreshes the token once.
+#[async_trait]
+pub trait Mailbox: Send + Sync {
+    async fn search(
+        &self,
+        access_token: &str,
+        query: &str,
+        page_token: Option<&str>,
+    ) -> Result<SearchPage, GoogleError>;
+    async fn message(&self, access_token: &str, id: &str) -> Result<MailMessage, GoogleError>;
+    async fn attachment(
+        &self,
+        access_token: &str,
+        message_id: &str,
+        attachment_id: &str,
+    ) -> Result<Vec<u8>, GoogleError>;
+}
+
+/// Where fetched statements wait for their download (S3, under a prefix that expires).
+#[async_trait]
+pub trait FileStore: Send + Sync {
+    /// Stores `bytes` under `key` unless an object is already there (same content by naming).
+    async fn put_if_absent(&self, key: &str, bytes: &[u8]) -> Result<(), InfraError>;
+    async fn exists(&self, key: &str) -> Result<bool, InfraError>;
+    /// A plain GET URL for the object, valid for `ttl_seconds`.
+    async fn presigned_get(&self, key: &str, ttl_seconds: u64) -> Result<String, InfraError>;
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), InfraError>;
+}

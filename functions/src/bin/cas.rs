@@ -1,0 +1,6 @@
+//! Lambda function `cas`: see `cas_inbox::handlers::cas`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    cas_inbox::runtime::run(cas_inbox::handlers::cas).await
+}

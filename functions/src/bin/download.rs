@@ -1,0 +1,6 @@
+//! Lambda function `download`: see `cas_inbox::handlers::download`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    cas_inbox::runtime::run(cas_inbox::handlers::download).await
+}

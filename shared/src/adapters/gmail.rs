@@ -1,0 +1,398 @@
+//! `Mailbox` on the Gmail REST API, with Google's manners: stay under the per-user quota,
+//! retry rate limits and server errors with exponential backoff and jitter (honouring
+//! `Retry-After`), and leave 401s to the caller (who refreshes the token once).
+
+use crate::domain::ports::{GoogleError, MailAttachment, MailMessage, Mailbox, SearchPage};
+use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use rand::Rng;
+use reqwest::{Client, StatusCode};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+/// Gmail's per-user quota is 250 units/s; we pace at 90% of it so jitter never crosses it.
+const QUOTA_UNITS_PER_SECOND: f64 = 225.0;
+/// messages.list, messages.get and attachments.get cost 5 units each.
+const CALL_UNITS: f64 = 5.0;
+const MAX_ATTEMPTS: u32 = 6;
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
+/// Gmail's largest page.
+const PAGE_SIZE: &str = "500";
+
+/// Spaces calls so their quota cost never exceeds the per-second budget. One pacer per
+/// process: a Lambda process serves one request (so one user) at a time.
+pub struct Pacer {
+    next_slot: Mutex<Instant>,
+    seconds_per_unit: f64,
+}
+
+impl Pacer {
+    pub fn new(units_per_second: f64) -> Self {
+        Self {
+            next_slot: Mutex::new(Instant::now()),
+            seconds_per_unit: 1.0 / units_per_second,
+        }
+    }
+
+    pub async fn acquire(&self, units: f64) {
+        let slot = {
+            let mut next = self.next_slot.lock().await;
+            let now = Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + Duration::from_secs_f64(units * self.seconds_per_unit);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+pub struct GmailHttp {
+    http: Client,
+    /// e.g. `https://gmail.googleapis.com`
+    base: String,
+    pacer: Pacer,
+}
+
+impl GmailHttp {
+    pub fn new(http: Client, base: &str) -> Self {
+        Self {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            pacer: Pacer::new(QUOTA_UNITS_PER_SECOND),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/gmail/v1/users/me/{path}", self.base)
+    }
+
+    /// One GET with pacing and retries.
+    async fn get<T: DeserializeOwned>(
+        &self,
+        access_token: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, GoogleError> {
+        let url = self.url(path);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.pacer.acquire(CALL_UNITS).await;
+            let result = self
+                .http
+                .get(&url)
+                .query(query)
+                .bearer_auth(access_token)
+                .send()
+                .await;
+            let (retry_after, failure) = match result {
+                Ok(response) if response.status().is_success() => {
+                    return response.json().await.map_err(|e| {
+                        GoogleError::Unavailable(format!("unreadable Gmail answer: {e}"))
+                    });
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    let retry_after = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let body = response.text().await.unwrap_or_default();
+                    match classify_failure(status, &body) {
+                        Failure::Final(e) => return Err(e),
+                        Failure::Retry(e) => (retry_after, e),
+                    }
+                }
+                Err(e) => (None, GoogleError::Unavailable(e.without_url().to_string())),
+            };
+            if attempt >= MAX_ATTEMPTS {
+                return Err(failure);
+            }
+            tokio::time::sleep(backoff(attempt, retry_after)).await;
+        }
+    }
+}
+
+enum Failure {
+    Retry(GoogleError),
+    Final(GoogleError),
+}
+
+fn classify_failure(status: StatusCode, body: &str) -> Failure {
+    let unavailable = || GoogleError::Unavailable(format!("Gmail answered {status}"));
+    match status {
+        StatusCode::UNAUTHORIZED => Failure::Final(GoogleError::Unauthorized),
+        StatusCode::TOO_MANY_REQUESTS => Failure::Retry(unavailable()),
+        // Gmail also signals rate limits as 403 with these reasons.
+        StatusCode::FORBIDDEN
+            if body.contains("rateLimitExceeded") || body.contains("userRateLimitExceeded") =>
+        {
+            Failure::Retry(unavailable())
+        }
+        s if s.is_server_error() => Failure::Retry(unavailable()),
+        s => Failure::Final(GoogleError::Refused(format!("Gmail answered {s}"))),
+    }
+}
+
+/// Exponential backoff with full jitter (200 ms × 2^n, at most 8 s), or Google's Retry-After.
+fn backoff(attempt: u32, retry_after: Option<Duration>) -> Duration {
+    if let Some(wait) = retry_after {
+        return wait.min(MAX_BACKOFF);
+    }
+    let ceiling = Duration::from_millis(200 * 2u64.pow(attempt.min(6))).min(MAX_BACKOFF);
+    let fraction: f64 = rand::rng().random_range(0.5..=1.0);
+    ceiling.mul_f64(fraction)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListResponse {
+    #[serde(default)]
+    messages: Vec<IdOnly>,
+    next_page_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MessageResponse {
+    id: String,
+    #[serde(default)]
+    internal_date: String,
+    payload: Option<Part>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Part {
+    #[serde(default)]
+    mime_type: String,
+    #[serde(default)]
+    filename: String,
+    #[serde(default)]
+    headers: Vec<Header>,
+    body: Option<PartBody>,
+    #[serde(default)]
+    parts: Vec<Part>,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    name: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PartBody {
+    attachment_id: Option<String>,
+    #[serde(default)]
+    size: u64,
+}
+
+#[derive(Deserialize)]
+struct AttachmentResponse {
+    data: String,
+}
+
+/// Every attachment in the MIME tree, depth first (Gmail nests multipart parts).
+fn collect_attachments(part: &Part, out: &mut Vec<MailAttachment>, depth: usize) {
+    // Real mail nests a few levels; a bound keeps a hostile tree from exhausting the stack.
+    if depth > 32 {
+        return;
+    }
+    if let Some(body) = &part.body {
+        if let Some(id) = &body.attachment_id {
+            if !part.filename.is_empty() {
+                out.push(MailAttachment {
+                    attachment_id: id.clone(),
+                    filename: part.filename.clone(),
+                    mime_type: part.mime_type.clone(),
+                    size: body.size,
+                });
+            }
+        }
+    }
+    for child in &part.parts {
+        collect_attachments(child, out, depth + 1);
+    }
+}
+
+fn header<'a>(part: &'a Part, name: &str) -> &'a str {
+    part.headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map_or("", |h| h.value.as_str())
+}
+
+/// Gmail sends base64url, usually padded; accept either.
+pub fn decode_base64url(data: &str) -> Option<Vec<u8>> {
+    let trimmed = data.trim();
+    URL_SAFE
+        .decode(trimmed)
+        .or_else(|_| URL_SAFE_NO_PAD.decode(trimmed.trim_end_matches('=')))
+        .ok()
+}
+
+#[async_trait]
+impl Mailbox for GmailHttp {
+    async fn search(
+        &self,
+        access_token: &str,
+        query: &str,
+        page_token: Option<&str>,
+    ) -> Result<SearchPage, GoogleError> {
+        let mut params = vec![("q", query), ("maxResults", PAGE_SIZE)];
+        if let Some(token) = page_token {
+            params.push(("pageToken", token));
+        }
+        let page: ListResponse = self.get(access_token, "messages", &params).await?;
+        Ok(SearchPage {
+            message_ids: page.messages.into_iter().map(|m| m.id).collect(),
+            next_page_token: page.next_page_token.filter(|t| !t.is_empty()),
+        })
+    }
+
+    async fn message(&self, access_token: &str, id: &str) -> Result<MailMessage, GoogleError> {
+        let m: MessageResponse = self
+            .get(
+                access_token,
+                &format!("messages/{id}"),
+                &[("format", "full")],
+            )
+            .await?;
+        let mut attachments = Vec::new();
+        let (from, subject) = match &m.payload {
+            Some(payload) => {
+                collect_attachments(payload, &mut attachments, 0);
+                (
+                    header(payload, "From").to_string(),
+                    header(payload, "Subject").to_string(),
+                )
+            }
+            None => (String::new(), String::new()),
+        };
+        Ok(MailMessage {
+            id: m.id,
+            from,
+            subject,
+            internal_date_ms: m.internal_date.parse().unwrap_or(0),
+            attachments,
+        })
+    }
+
+    async fn attachment(
+        &self,
+        access_token: &str,
+        message_id: &str,
+        attachment_id: &str,
+    ) -> Result<Vec<u8>, GoogleError> {
+        let a: AttachmentResponse = self
+            .get(
+                access_token,
+                &format!("messages/{message_id}/attachments/{attachment_id}"),
+                &[],
+            )
+            .await?;
+        decode_base64url(&a.data)
+            .ok_or_else(|| GoogleError::Unavailable("attachment data is not base64url".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_nested_parts_for_attachments() {
+        let json = serde_json::json!({
+            "id": "m1", "internalDate": "1736899200000",
+            "payload": {
+                "mimeType": "multipart/mixed", "filename": "",
+                "headers": [{"name": "from", "value": "CAMS <donotreply@camsonline.com>"},
+                            {"name": "Subject", "value": "CAS"}],
+                "body": {"size": 0},
+                "parts": [
+                    {"mimeType": "multipart/alternative", "filename": "", "body": {"size": 0},
+                     "parts": [{"mimeType": "text/plain", "filename": "", "body": {"size": 5, "data": "aGVsbG8="}}]},
+                    {"mimeType": "application/pdf", "filename": "a.pdf",
+                     "body": {"attachmentId": "att1", "size": 1234}}
+                ]
+            }
+        });
+        let m: MessageResponse = serde_json::from_value(json).unwrap();
+        let mut out = Vec::new();
+        collect_attachments(m.payload.as_ref().unwrap(), &mut out, 0);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].filename, "a.pdf");
+        assert_eq!(out[0].size, 1234);
+        assert_eq!(
+            header(m.payload.as_ref().unwrap(), "FROM"),
+            "CAMS <donotreply@camsonline.com>"
+        );
+    }
+
+    #[test]
+    fn decodes_padded_and_unpadded_base64url() {
+        assert_eq!(decode_base64url("_-8=").unwrap(), vec![0xff, 0xef]);
+        assert_eq!(decode_base64url("_-8").unwrap(), vec![0xff, 0xef]);
+        assert!(decode_base64url("!!").is_none());
+    }
+
+    #[test]
+    fn rate_limits_and_server_errors_are_retried_others_are_not() {
+        let retry = |s: u16, body: &str| {
+            matches!(
+                classify_failure(StatusCode::from_u16(s).unwrap(), body),
+                Failure::Retry(_)
+            )
+        };
+        assert!(retry(429, ""));
+        assert!(retry(500, ""));
+        assert!(retry(503, ""));
+        assert!(retry(
+            403,
+            r#"{"error":{"errors":[{"reason":"rateLimitExceeded"}]}}"#
+        ));
+        assert!(!retry(403, r#"{"error":{"status":"PERMISSION_DENIED"}}"#));
+        assert!(!retry(404, ""));
+        assert!(matches!(
+            classify_failure(StatusCode::UNAUTHORIZED, ""),
+            Failure::Final(GoogleError::Unauthorized)
+        ));
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_honours_retry_after() {
+        assert!(backoff(1, None) <= Duration::from_millis(400));
+        assert!(backoff(10, None) <= MAX_BACKOFF);
+        assert_eq!(
+            backoff(1, Some(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(backoff(1, Some(Duration::from_secs(60))), MAX_BACKOFF);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pacer_spaces_calls_to_the_budget() {
+        let pacer = Pacer::new(250.0);
+        let start = Instant::now();
+        for _ in 0..100 {
+            pacer.acquire(5.0).await;
+        }
+        // 100 calls × 5 units at 250 units/s: the last one starts after ~1.98 s.
+        let elapsed = start.elapsed();
+        assert!(elapsed >= Duration::from_millis(1970), "{elapsed:?}");
+        assert!(elapsed <= Duration::from_millis(2000), "{elapsed:?}");
+    }
+}

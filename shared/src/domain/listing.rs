@@ -1,0 +1,490 @@
+//! `POST /v4/inbox/cas`: find every CAS statement in the window, store each PDF once, and hand
+//! out 24-hour links.
+
+use super::cas_mail::{CasType, classify, gmail_query, is_pdf};
+use super::inbox::{Caller, Inbox, reconsent_required};
+use super::links::LINK_TTL_SECONDS;
+use super::model::{Connection, ConnectionStatus};
+use super::ports::{GoogleError, MailMessage};
+use super::secrets::sha256_hex;
+use super::tenants;
+use crate::api::{CasFile, CreditUsage, FileError, ListCasRequest, ListCasResponse, Outcome};
+use crate::error::{ApiError, ErrorCode};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, TimeZone};
+use futures::stream::{self, StreamExt};
+use rust_decimal::Decimal;
+use std::collections::BTreeSet;
+use tokio::sync::Mutex;
+
+/// One pull costs 0.2 credits, whatever it finds.
+pub const LIST_COST: Decimal = Decimal::from_parts(2, 0, 0, false, 1);
+pub const DEFAULT_WINDOW_DAYS: u64 = 30;
+/// The S3 URL a checked link redirects to lives only this long.
+const PRESIGNED_TTL_SECONDS: u64 = 300;
+/// Mails fetched at once; the Gmail adapter's pacer keeps the quota whatever this is.
+const CONCURRENCY: usize = 16;
+/// Pages of 500 ids: a bound so a runaway mailbox cannot keep a call past its time limit.
+const MAX_PAGES: usize = 40;
+
+/// CAS mail is Indian: dates and windows are in IST.
+pub fn ist() -> FixedOffset {
+    FixedOffset::east_opt(5 * 3600 + 30 * 60).expect("IST is a valid offset")
+}
+
+/// A validated listing request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingQuery {
+    pub types: Vec<CasType>,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl ListingQuery {
+    /// `today` is the current date in IST.
+    pub fn parse(request: &ListCasRequest, today: NaiveDate) -> Result<Self, ApiError> {
+        if request.parse == Some(true) {
+            return Err(ApiError::invalid_request(
+                "parse: true is not available yet; list without it",
+            ));
+        }
+        let mut types = BTreeSet::new();
+        for raw in request.cas_types.iter().flatten() {
+            types.insert(CasType::parse(raw).map_err(ApiError::invalid_request)?);
+        }
+        let types: Vec<CasType> = if types.is_empty() {
+            CasType::ALL.to_vec()
+        } else {
+            types.into_iter().collect()
+        };
+        let date = |field: &str, raw: &Option<String>| -> Result<Option<NaiveDate>, ApiError> {
+            raw.as_deref()
+                .map(|s| {
+                    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+                        ApiError::invalid_request(format!("{field} must be a date as YYYY-MM-DD"))
+                    })
+                })
+                .transpose()
+        };
+        let start = date("start_date", &request.start_date)?;
+        let end = date("end_date", &request.end_date)?;
+        let (start, end) = match (start, end) {
+            (Some(s), Some(e)) => (s, e),
+            (Some(s), None) => (s, today),
+            (None, Some(e)) => (e - Days::new(DEFAULT_WINDOW_DAYS), e),
+            (None, None) => (today - Days::new(DEFAULT_WINDOW_DAYS), today),
+        };
+        let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date");
+        let latest = today + Days::new(1);
+        if start < earliest || end < earliest {
+            return Err(ApiError::invalid_request(
+                "dates before 2000-01-01 are out of range",
+            ));
+        }
+        if start > latest || end > latest {
+            return Err(ApiError::invalid_request(
+                "dates in the future are out of range",
+            ));
+        }
+        if end < start {
+            return Err(ApiError::invalid_request("end_date is before start_date"));
+        }
+        Ok(Self { types, start, end })
+    }
+
+    /// `[after, before)` in epoch seconds: from the start day's midnight to the day after the
+    /// end day, in IST.
+    pub fn window(&self) -> (i64, i64) {
+        let midnight = |d: NaiveDate| {
+            ist()
+                .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))
+                .single()
+                .map_or(0, |t| t.timestamp())
+        };
+        (midnight(self.start), midnight(self.end + Days::new(1)))
+    }
+}
+
+/// The S3 key of a stored statement.
+pub fn file_key(connection_id: &str, filename: &str) -> String {
+    format!("temp/{connection_id}/{filename}")
+}
+
+/// The prefix holding a connection's statements.
+pub fn files_prefix(connection_id: &str) -> String {
+    format!("temp/{connection_id}/")
+}
+
+/// The link's path below `/v4/files/`.
+pub fn file_path(connection_id: &str, filename: &str) -> String {
+    format!("{connection_id}/{filename}")
+}
+
+/// The access token in use during one listing, refreshed at most once on a 401.
+struct Session<'a> {
+    inbox: &'a Inbox,
+    connection: &'a Connection,
+    token: Mutex<(String, bool)>,
+}
+
+impl Session<'_> {
+    async fn call<T, F, Fut>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, GoogleError>>,
+    {
+        let token = self.token.lock().await.0.clone();
+        match f(token.clone()).await {
+            Err(GoogleError::Unauthorized) => {
+                let fresh = {
+                    let mut guard = self.token.lock().await;
+                    if guard.0 == token && !guard.1 {
+                        guard.0 = self.inbox.access_token(self.connection, true).await?;
+                        guard.1 = true;
+                    }
+                    guard.0.clone()
+                };
+                match f(fresh).await {
+                    Err(GoogleError::Unauthorized) => Err(reconsent_required()),
+                    other => other.map_err(google_error),
+                }
+            }
+            other => other.map_err(google_error),
+        }
+    }
+}
+
+fn google_error(e: GoogleError) -> ApiError {
+    match e {
+        GoogleError::InvalidGrant => reconsent_required(),
+        other => ApiError::upstream(other),
+    }
+}
+
+impl Inbox {
+    /// Lists the caller's CAS files; the credit usage is reported even when the call fails.
+    pub async fn list_cas(
+        &self,
+        caller: &Caller,
+        inbox_token: Option<&str>,
+        request: &ListCasRequest,
+        link_base: &str,
+    ) -> (Result<ListCasResponse, ApiError>, CreditUsage) {
+        let mut usage = CreditUsage {
+            used: Decimal::ZERO,
+            remaining: caller.tenant.credits,
+        };
+        let today = self.clock_now().with_timezone(&ist()).date_naive();
+        let query = match ListingQuery::parse(request, today) {
+            Ok(q) => q,
+            Err(e) => return (Err(e), usage),
+        };
+        let connection = match self.connection_for(caller, inbox_token).await {
+            Ok(c) => c,
+            Err(e) => return (Err(e), usage),
+        };
+        if connection.status == ConnectionStatus::Revoked {
+            return (Err(reconsent_required()), usage);
+        }
+        match tenants::charge(self.store.as_ref(), &caller.tenant.id, LIST_COST).await {
+            Ok(charged) => usage = charged,
+            Err(e) => return (Err(e), usage),
+        }
+        let result = self.find_files(&connection, &query, link_base).await;
+        if result.is_err() {
+            // A pull that found nothing because of us or Google is not billed.
+            if let Ok(balance) = self.store.add_credits(&caller.tenant.id, LIST_COST).await {
+                usage = CreditUsage {
+                    used: Decimal::ZERO,
+                    remaining: balance,
+                };
+            }
+        }
+        (result, usage)
+    }
+
+    /// Where a download link leads: a presigned S3 URL of a few minutes, if the link is ours
+    /// and unexpired and the file still exists.
+    pub async fn download_url(
+        &self,
+        path: &str,
+        expires: Option<i64>,
+        signature: &str,
+    ) -> Result<String, ApiError> {
+        let invalid = || {
+            ApiError::new(
+                ErrorCode::InvalidLink,
+                "This download link is invalid or has expired",
+            )
+        };
+        let (connection_id, filename) = path.split_once('/').ok_or_else(invalid)?;
+        let safe = |s: &str| {
+            !s.is_empty()
+                && !s.starts_with('.')
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        };
+        if !safe(connection_id) || !safe(filename) {
+            return Err(invalid());
+        }
+        let expires = expires.ok_or_else(invalid)?;
+        if !self
+            .links
+            .verify(path, expires, signature, self.clock.now())
+        {
+            return Err(invalid());
+        }
+        let key = file_key(connection_id, filename);
+        if !self.files.exists(&key).await.map_err(ApiError::internal)? {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                "The file is gone (files are kept for a day, and removed on disconnect)",
+            ));
+        }
+        self.files
+            .presigned_get(&key, PRESIGNED_TTL_SECONDS)
+            .await
+            .map_err(ApiError::internal)
+    }
+
+    fn clock_now(&self) -> DateTime<chrono::Utc> {
+        DateTime::from_timestamp(self.clock.now(), 0).unwrap_or_default()
+    }
+
+    async fn find_files(
+        &self,
+        connection: &Connection,
+        query: &ListingQuery,
+        link_base: &str,
+    ) -> Result<ListCasResponse, ApiError> {
+        let session = Session {
+            inbox: self,
+            connection,
+            token: Mutex::new((self.access_token(connection, false).await?, false)),
+        };
+        let (after, before) = query.window();
+        let q = gmail_query(&query.types, after, before);
+        let mut ids = Vec::new();
+        let mut page_token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = session
+                .call(|token| {
+                    let q = q.clone();
+                    let page_token = page_token.clone();
+                    async move { self.mailbox.search(&token, &q, page_token.as_deref()).await }
+                })
+                .await?;
+            ids.extend(page.message_ids);
+            page_token = page.next_page_token;
+            if page_token.is_none() {
+                break;
+            }
+        }
+        let mut seen = BTreeSet::new();
+        ids.retain(|id| seen.insert(id.clone()));
+
+        let results: Vec<Result<Vec<Result<CasFile, FileError>>, FileError>> = stream::iter(ids)
+            .map(|id| self.files_of_message(&session, id, query, (after, before), link_base))
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        for result in results {
+            match result {
+                Ok(per_file) => {
+                    for f in per_file {
+                        match f {
+                            Ok(file) => files.push(file),
+                            Err(e) => errors.push(e),
+                        }
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        files.sort_by(|a, b| {
+            b.message_date
+                .cmp(&a.message_date)
+                .then_with(|| a.message_id.cmp(&b.message_id))
+                .then_with(|| a.filename.cmp(&b.filename))
+        });
+        files.dedup_by(|a, b| a.message_id == b.message_id && a.filename == b.filename);
+        Ok(ListCasResponse {
+            status: Outcome::Success,
+            count: files.len(),
+            files,
+            errors,
+        })
+    }
+
+    /// The CAS files of one mail; a mail that cannot be read is one error.
+    async fn files_of_message(
+        &self,
+        session: &Session<'_>,
+        id: String,
+        query: &ListingQuery,
+        (after, before): (i64, i64),
+        link_base: &str,
+    ) -> Result<Vec<Result<CasFile, FileError>>, FileError> {
+        let failed = |e: ApiError, filename: Option<String>| FileError {
+            message_id: Some(id.clone()),
+            filename,
+            code: e.code.as_str().to_string(),
+            msg: e.msg,
+        };
+        let message: MailMessage = session
+            .call(|token| {
+                let id = id.clone();
+                async move { self.mailbox.message(&token, &id).await }
+            })
+            .await
+            .map_err(|e| failed(e, None))?;
+        let arrived = message.internal_date_ms / 1000;
+        if arrived < after || arrived >= before {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for attachment in &message.attachments {
+            if !is_pdf(&attachment.filename, &attachment.mime_type) {
+                continue;
+            }
+            let Some(cas_type) = classify(&message.from, &message.subject, &attachment.filename)
+            else {
+                continue;
+            };
+            if !query.types.contains(&cas_type) {
+                continue;
+            }
+            let fetched = session
+                .call(|token| {
+                    let message_id = message.id.clone();
+                    let attachment_id = attachment.attachment_id.clone();
+                    async move {
+                        self.mailbox
+                            .attachment(&token, &message_id, &attachment_id)
+                            .await
+                    }
+                })
+                .await;
+            let stored = match fetched {
+                Ok(bytes) => {
+                    self.store_file(
+                        session.connection,
+                        &message,
+                        &attachment.filename,
+                        cas_type,
+                        &bytes,
+                        link_base,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            out.push(stored.map_err(|e| failed(e, Some(attachment.filename.clone()))));
+        }
+        Ok(out)
+    }
+
+    async fn store_file(
+        &self,
+        connection: &Connection,
+        message: &MailMessage,
+        original_filename: &str,
+        cas_type: CasType,
+        bytes: &[u8],
+        link_base: &str,
+    ) -> Result<CasFile, ApiError> {
+        if !bytes.starts_with(b"%PDF") {
+            return Err(ApiError::new(
+                ErrorCode::InvalidPdf,
+                "The attachment is not a PDF",
+            ));
+        }
+        let arrived = DateTime::from_timestamp(message.internal_date_ms / 1000, 0)
+            .unwrap_or_default()
+            .with_timezone(&ist());
+        // Named by content: the same attachment pulled twice is the same object.
+        let filename = format!(
+            "{}_{}_{}.pdf",
+            cas_type.as_str(),
+            arrived.format("%Y%m%d"),
+            &sha256_hex(bytes)[..8]
+        );
+        self.files
+            .put_if_absent(&file_key(&connection.id, &filename), bytes)
+            .await
+            .map_err(ApiError::internal)?;
+        let expires = self.clock.now() + LINK_TTL_SECONDS;
+        let path = file_path(&connection.id, &filename);
+        let signature = self.links.sign(&path, expires);
+        Ok(CasFile {
+            message_id: message.id.clone(),
+            url: format!("{link_base}/v4/files/{path}?expires={expires}&sig={signature}"),
+            filename,
+            original_filename: original_filename.to_string(),
+            message_date: arrived.format("%Y-%m-%d").to_string(),
+            cas_type: cas_type.as_str().to_string(),
+            size: bytes.len() as u64,
+            sender: super::cas_mail::address_of(&message.from).to_string(),
+            subject: message.subject.clone(),
+            expires_in: Some(LINK_TTL_SECONDS as u64),
+            parsed: None,
+            parse_error: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 1, 31).unwrap()
+    }
+
+    fn req(start: Option<&str>, end: Option<&str>, types: Option<Vec<&str>>) -> ListCasRequest {
+        ListCasRequest {
+            cas_types: types.map(|t| t.into_iter().map(String::from).collect()),
+            start_date: start.map(String::from),
+            end_date: end.map(String::from),
+            parse: None,
+            password: None,
+        }
+    }
+
+    #[test]
+    fn defaults_to_the_last_30_days_and_every_type() {
+        let q = ListingQuery::parse(&ListCasRequest::default(), today()).unwrap();
+        assert_eq!(q.types, CasType::ALL.to_vec());
+        assert_eq!(q.start, NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
+        assert_eq!(q.end, today());
+        let (after, before) = q.window();
+        // 2025-01-01T00:00+05:30 and 2025-02-01T00:00+05:30.
+        assert_eq!(after, 1_735_669_800);
+        assert_eq!(before - after, 31 * 86_400);
+    }
+
+    #[test]
+    fn validates_types_and_dates() {
+        let q = ListingQuery::parse(
+            &req(None, None, Some(vec!["CDSL", "cdsl", "nsdl"])),
+            today(),
+        )
+        .unwrap();
+        assert_eq!(q.types, vec![CasType::Cdsl, CasType::Nsdl]);
+        for bad in [
+            req(None, None, Some(vec!["zerodha"])),
+            req(Some("2025/01/01"), None, None),
+            req(Some("2025-02-30"), None, None),
+            req(Some("2025-01-20"), Some("2025-01-10"), None),
+            req(Some("1999-12-31"), None, None),
+            req(None, Some("2030-01-01"), None),
+        ] {
+            let err = ListingQuery::parse(&bad, today()).unwrap_err();
+            assert_eq!(err.code, ErrorCode::InvalidRequest, "{bad:?}");
+        }
+        let only_start =
+            ListingQuery::parse(&req(Some("2024-06-01"), None, None), today()).unwrap();
+        assert_eq!(only_start.end, today());
+    }
+}
