@@ -51,7 +51,14 @@ target/debug/cas-admin create-tenant --name "Local demo" \
   --redirect-uri http://127.0.0.1:8765/callback --redirect-uri http://localhost:8765/callback \
   --credits 1000 --api-key local-dev-key | grep -v '^API key' || true
 
-setsid target/debug/google-sandbox --listen "127.0.0.1:$SANDBOX_PORT" \
+# The demo investor's mailbox, dated relative to today so the default 30-day window has CAS
+# mail in it (see infra/fixtures/README.md).
+mailboxes="$root/.local/mailboxes"
+mkdir -p "$mailboxes/demo.investor@gmail.com" "$mailboxes/second.investor@gmail.com"
+"$bin/python" infra/fixtures/demo_mailbox.py --out "$mailboxes/demo.investor@gmail.com" \
+  --today "$(date -u +%F)" >/dev/null
+
+setsid target/debug/google-sandbox --listen "127.0.0.1:$SANDBOX_PORT" --mailboxes "$mailboxes" \
   --redirect-uri "$PUBLIC_BASE_URL/v4/inbox/callback" >"$logs/google-sandbox.log" 2>&1 &
 pids+=($!)
 wait_for "$GOOGLE_BASE_URL/_sandbox/health" google-sandbox "${pids[-1]}"

@@ -98,8 +98,12 @@ pub async fn start_moto() -> (Process, String) {
 }
 
 /// Starts the sandbox binary with `--listen 127.0.0.1:0` and reads its address.
-pub fn start_sandbox(redirect_uri: &str) -> (Process, String) {
-    let mut child = Command::new(target_bin("google-sandbox"))
+pub fn start_sandbox(redirect_uri: &str, mailboxes: Option<&std::path::Path>) -> (Process, String) {
+    let mut command = Command::new(target_bin("google-sandbox"));
+    if let Some(dir) = mailboxes {
+        command.arg("--mailboxes").arg(dir);
+    }
+    let mut child = command
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -178,12 +182,18 @@ pub struct Connected {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(None).await
+    }
+
+    /// With the sandbox serving the mailboxes in `dir` (one folder per account).
+    pub async fn spawn_with(mailboxes: Option<&std::path::Path>) -> Self {
         let (moto, moto_url) = start_moto().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind front");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
-        let (sandbox, sandbox_url) = start_sandbox(&format!("{base_url}/v4/inbox/callback"));
+        let (sandbox, sandbox_url) =
+            start_sandbox(&format!("{base_url}/v4/inbox/callback"), mailboxes);
         wait_http(&format!("{sandbox_url}/_sandbox/health"), "google-sandbox").await;
 
         let sdk = sdk_config(&moto_url);

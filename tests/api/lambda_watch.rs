@@ -18,7 +18,7 @@ async fn the_seed_flow_works_through_cargo_lambda_watch() {
     let (_moto, moto_url) = start_moto().await;
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let (_sandbox, sandbox_url) = start_sandbox(&format!("{base}/v4/inbox/callback"));
+    let (_sandbox, sandbox_url) = start_sandbox(&format!("{base}/v4/inbox/callback"), None);
     wait_http(&format!("{sandbox_url}/_sandbox/health"), "google-sandbox").await;
 
     let sdk = sdk_config(&moto_url);

@@ -8,4 +8,6 @@ mod credits;
 mod helpers;
 mod lambda_watch;
 mod lifecycle;
+mod listing;
+mod mailbox;
 mod security;

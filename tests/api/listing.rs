@@ -1,0 +1,468 @@
+//! `POST /v4/inbox/cas` and the download links, against the sandbox's Gmail API.
+
+use crate::helpers::{TestApp, error_code, location, no_redirect_client};
+use crate::mailbox::{DEMO, Mail, Mailboxes, days_ago, pdf};
+use chrono::FixedOffset;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+const CAMS_SUBJECT: &str = "Consolidated Account Statement - CAMS Mailback Request";
+const CAMS_FILE: &str = "AB12345678_01012025-31122025_CP123456789_15012026164515.pdf";
+
+/// An investor's recent mail: one CAS from each source, a forwarded CAS, and traps.
+fn investor_mailbox() -> Mailboxes {
+    let m = Mailboxes::new();
+    m.add(
+        "01-cams.eml",
+        &Mail::new(
+            "CAMS <donotreply@camsonline.com>",
+            CAMS_SUBJECT,
+            days_ago(3),
+        )
+        .attach(CAMS_FILE, "application/pdf", pdf("cams-1")),
+    );
+    m.add(
+        "02-kfin.eml",
+        &Mail::new(
+            "samfS@kfintech.com",
+            "Consolidated Account Statement for October 2025",
+            days_ago(5),
+        )
+        .attach("KFIN_CAS_1234.pdf", "application/pdf", pdf("kfin-1")),
+    );
+    m.add(
+        "03-cdsl.eml",
+        &Mail::new(
+            "eCAS@cdslstatement.com",
+            "CDSL Consolidated Account Statement",
+            days_ago(10),
+        )
+        .attach(
+            "OCT2025_AA12345678_TXN.pdf",
+            "application/pdf",
+            pdf("cdsl-1"),
+        ),
+    );
+    m.add(
+        "04-nsdl.eml",
+        &Mail::new(
+            "NSDL-CAS@nsdl.co.in",
+            "NSDL e-CAS for October 2025",
+            days_ago(12),
+        )
+        .attach(
+            "NSDLe-CAS_123456789_OCT_2025.PDF",
+            "application/octet-stream",
+            pdf("nsdl-1"),
+        ),
+    );
+    m.add(
+        "05-fwd.eml",
+        &Mail::new(DEMO, &format!("Fwd: {CAMS_SUBJECT}"), days_ago(2)).attach(
+            CAMS_FILE,
+            "application/pdf",
+            pdf("cams-fwd"),
+        ),
+    );
+    // Traps.
+    m.add(
+        "10-news.eml",
+        &Mail::new(
+            "newsletter@somefund.example",
+            "Your monthly factsheet",
+            days_ago(4),
+        )
+        .attach("factsheet.pdf", "application/pdf", pdf("news")),
+    );
+    m.add(
+        "11-bank.eml",
+        &Mail::new(
+            "estatement@hdfcbank.example",
+            "Your account statement",
+            days_ago(6),
+        )
+        .attach("statement.pdf", "application/pdf", pdf("bank")),
+    );
+    m.add(
+        "12-noattach.eml",
+        &Mail::new("donotreply@camsonline.com", CAMS_SUBJECT, days_ago(7)),
+    );
+    m.add(
+        "13-xlsx.eml",
+        &Mail::new("donotreply@camsonline.com", CAMS_SUBJECT, days_ago(8)).attach(
+            "holdings.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            b"PK\x03\x04".to_vec(),
+        ),
+    );
+    m.add(
+        "14-old.eml",
+        &Mail::new("donotreply@camsonline.com", CAMS_SUBJECT, days_ago(60)).attach(
+            CAMS_FILE,
+            "application/pdf",
+            pdf("cams-old"),
+        ),
+    );
+    m
+}
+
+async fn list(app: &TestApp, token: &str, body: Option<Value>) -> reqwest::Response {
+    app.post("/v4/inbox/cas", Some(&app.api_key), Some(token), body)
+        .await
+}
+
+async fn files_of(res: reqwest::Response) -> Vec<Value> {
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "success");
+    let files = body["files"].as_array().unwrap().clone();
+    assert_eq!(body["count"], files.len());
+    assert!(body.get("errors").is_none(), "{body}");
+    files
+}
+
+fn kinds(files: &[Value]) -> BTreeSet<(String, String)> {
+    files
+        .iter()
+        .map(|f| {
+            (
+                f["cas_type"].as_str().unwrap().to_string(),
+                f["original_filename"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn download(url: &str) -> (u16, Vec<u8>) {
+    let http = no_redirect_client();
+    let res = http.get(url).send().await.unwrap();
+    if res.status() != 302 {
+        return (res.status().as_u16(), res.bytes().await.unwrap().to_vec());
+    }
+    let target = location(&res);
+    let res = http.get(target).send().await.unwrap();
+    (res.status().as_u16(), res.bytes().await.unwrap().to_vec())
+}
+
+async fn quota_violations(app: &TestApp) -> u64 {
+    let v: Value = app
+        .http
+        .post(format!("{}/_sandbox/quota", app.sandbox_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["violations"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn lists_every_cas_of_the_window_and_none_of_the_traps() {
+    let mail = investor_mailbox();
+    let app = TestApp::spawn_with(Some(mail.path())).await;
+    let token = app.connect_inbox().await.inbox_token;
+
+    let res = list(&app, &token, None).await;
+    assert_eq!(res.headers()["x-credits-used"], "0.2");
+    assert_eq!(res.headers()["x-credits-remaining"], "9.8");
+    let files = files_of(res).await;
+    let expected: BTreeSet<(String, String)> = [
+        ("cams", CAMS_FILE),
+        ("cams", CAMS_FILE),
+        ("kfintech", "KFIN_CAS_1234.pdf"),
+        ("cdsl", "OCT2025_AA12345678_TXN.pdf"),
+        ("nsdl", "NSDLe-CAS_123456789_OCT_2025.PDF"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(kinds(&files), expected);
+    assert_eq!(
+        files.len(),
+        5,
+        "the forwarded CAMS mail counts as its own file"
+    );
+
+    let ist = FixedOffset::east_opt(19800).unwrap();
+    for f in &files {
+        let name = f["filename"].as_str().unwrap();
+        let (kind, rest) = name.split_once('_').unwrap();
+        assert_eq!(kind, f["cas_type"].as_str().unwrap());
+        let (date, hash) = rest.split_once('_').unwrap();
+        assert_eq!(date.len(), 8);
+        assert!(hash.len() == 12 && hash.ends_with(".pdf"), "{name}");
+        assert!(hash[..8].bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
+        assert_eq!(f["expires_in"], 86_400);
+        assert_eq!(f["message_id"].as_str().unwrap().len(), 16);
+        assert_eq!(date, f["message_date"].as_str().unwrap().replace('-', ""));
+        let (status, bytes) = download(f["url"].as_str().unwrap()).await;
+        assert_eq!(status, 200);
+        assert!(bytes.starts_with(b"%PDF"));
+        assert_eq!(bytes.len() as u64, f["size"].as_u64().unwrap());
+        // Exactly the seed's fields plus expires_in.
+        let keys: BTreeSet<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from([
+                "message_id",
+                "filename",
+                "original_filename",
+                "message_date",
+                "cas_type",
+                "size",
+                "url",
+                "sender",
+                "subject",
+                "expires_in"
+            ])
+        );
+    }
+    let cdsl = files.iter().find(|f| f["cas_type"] == "cdsl").unwrap();
+    assert_eq!(cdsl["sender"], "eCAS@cdslstatement.com");
+    assert_eq!(cdsl["subject"], "CDSL Consolidated Account Statement");
+    assert_eq!(
+        cdsl["message_date"],
+        days_ago(10)
+            .with_timezone(&ist)
+            .format("%Y-%m-%d")
+            .to_string()
+    );
+    assert_eq!(quota_violations(&app).await, 0);
+}
+
+#[tokio::test]
+async fn filters_by_type_and_dates_and_rejects_bad_ones_without_charging() {
+    let mail = investor_mailbox();
+    let app = TestApp::spawn_with(Some(mail.path())).await;
+    let token = app.connect_inbox().await.inbox_token;
+
+    let files =
+        files_of(list(&app, &token, Some(json!({"cas_types": ["cdsl", "NSDL"]}))).await).await;
+    let types: BTreeSet<String> = kinds(&files).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(
+        types,
+        BTreeSet::from(["cdsl".to_string(), "nsdl".to_string()])
+    );
+
+    let ist = FixedOffset::east_opt(19800).unwrap();
+    let day = |d: i64| {
+        days_ago(d)
+            .with_timezone(&ist)
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let files = files_of(
+        list(
+            &app,
+            &token,
+            Some(json!({"start_date": day(61), "end_date": day(59)})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["message_date"], day(60));
+
+    for bad in [
+        json!({"cas_types": ["zerodha"]}),
+        json!({"cas_types": "cams"}),
+        json!({"start_date": "2025/01/01"}),
+        json!({"start_date": day(1), "end_date": day(5)}),
+        json!({"end_date": "2999-01-01"}),
+        json!({"start_date": "1990-01-01"}),
+    ] {
+        let res = list(&app, &token, Some(bad.clone())).await;
+        assert_eq!(res.headers()["x-credits-used"], "0", "{bad}");
+        assert_eq!(
+            error_code(res).await,
+            (400, "INVALID_REQUEST".into()),
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn links_last_a_day_and_cannot_be_forged() {
+    let mail = investor_mailbox();
+    let app = TestApp::spawn_with(Some(mail.path())).await;
+    let connected = app.connect_inbox().await;
+    let files = files_of(list(&app, &connected.inbox_token, None).await).await;
+    let url = files[0]["url"].as_str().unwrap().to_string();
+
+    let last = if url.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{last}", &url[..url.len() - 1]);
+    let other_file = url.replace(
+        files[0]["filename"].as_str().unwrap(),
+        files[1]["filename"].as_str().unwrap(),
+    );
+    let expires: i64 = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "expires")
+        .unwrap()
+        .1
+        .parse()
+        .unwrap();
+    let longer = url.replace(
+        &format!("expires={expires}"),
+        &format!("expires={}", expires + 3600),
+    );
+    for bad in [&forged, &other_file, &longer] {
+        let res = app.http.get(bad).send().await.unwrap();
+        assert_eq!(error_code(res).await, (403, "INVALID_LINK".into()), "{bad}");
+    }
+
+    app.clock.advance(24 * 3600 - 60);
+    assert_eq!(
+        download(&url).await.0,
+        200,
+        "still good just before 24 hours"
+    );
+    app.clock.advance(61);
+    let res = app.http.get(&url).send().await.unwrap();
+    assert_eq!(error_code(res).await, (403, "INVALID_LINK".into()));
+}
+
+#[tokio::test]
+async fn the_same_attachment_is_stored_once_and_disconnect_removes_the_files() {
+    let mail = investor_mailbox();
+    let app = TestApp::spawn_with(Some(mail.path())).await;
+    let connected = app.connect_inbox().await;
+    let first = files_of(list(&app, &connected.inbox_token, None).await).await;
+    let second = files_of(list(&app, &connected.inbox_token, None).await).await;
+    let names = |files: &[Value]| -> BTreeSet<String> {
+        files
+            .iter()
+            .map(|f| f["filename"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&first), names(&second));
+    let s3 = cas_inbox::adapters::s3_client(&app.sdk);
+    let stored = s3
+        .list_objects_v2()
+        .bucket(&app.config.files_bucket)
+        .prefix("temp/")
+        .send()
+        .await
+        .unwrap()
+        .key_count()
+        .unwrap_or(0);
+    assert_eq!(stored as usize, names(&first).len());
+
+    let res = app
+        .post(
+            "/v4/inbox/disconnect",
+            Some(&app.api_key),
+            Some(&connected.inbox_token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .http
+        .get(first[0]["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(res).await, (404, "NOT_FOUND".into()));
+}
+
+#[tokio::test]
+async fn pages_beyond_500_messages() {
+    let mail = Mailboxes::new();
+    for i in 0..520 {
+        mail.add(
+            &format!("{i:04}.eml"),
+            &Mail::new(
+                "eCAS@cdslstatement.com",
+                "CDSL Consolidated Account Statement",
+                days_ago(1 + i % 20),
+            )
+            .attach(
+                "NOV2025_AA12345678_TXN.pdf",
+                "application/pdf",
+                pdf(&format!("cdsl-{i}")),
+            ),
+        );
+    }
+    let app = TestApp::spawn_with(Some(mail.path())).await;
+    let token = app.connect_inbox().await.inbox_token;
+    let files = files_of(list(&app, &token, None).await).await;
+    assert_eq!(files.len(), 520);
+    let ids: BTreeSet<&str> = files
+        .iter()
+        .map(|f| f["message_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 520, "none doubled");
+    assert_eq!(quota_violations(&app).await, 0);
+}
+
+#[tokio::test]
+async fn google_faults_lose_and_double_nothing() {
+    let mail = investor_mailbox();
+    let app = TestApp::spawn_with(Some(mail.path())).await;
+    let token = app.connect_inbox().await.inbox_token;
+    let clean = files_of(list(&app, &token, None).await).await;
+
+    let res = app
+        .http
+        .post(format!("{}/_sandbox/config", app.sandbox_url))
+        .json(&json!({"fault_rate": 0.2}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    for _ in 0..3 {
+        let faulty = files_of(list(&app, &token, None).await).await;
+        assert_eq!(kinds(&faulty), kinds(&clean));
+        assert_eq!(faulty.len(), clean.len());
+    }
+}
+
+#[tokio::test]
+async fn short_credits_and_revoked_grants_are_refused() {
+    let mail = investor_mailbox();
+    let app = TestApp::spawn_with(Some(mail.path())).await;
+    let connected = app.connect_inbox().await;
+    let store = app.app.inbox.store.clone();
+    // Spend the balance down to 0.1.
+    let charged = store
+        .charge_credits(&app.tenant_id, Decimal::new(99, 1))
+        .await
+        .unwrap();
+    assert!(matches!(
+        charged,
+        cas_inbox::domain::ports::Charge::Charged { .. }
+    ));
+    let res = list(&app, &connected.inbox_token, None).await;
+    assert_eq!(res.headers()["x-credits-remaining"], "0.1");
+    assert_eq!(error_code(res).await, (402, "INSUFFICIENT_CREDITS".into()));
+
+    store
+        .add_credits(&app.tenant_id, Decimal::ONE)
+        .await
+        .unwrap();
+    app.sandbox_control(&format!("/_sandbox/accounts/{DEMO}/revoke"))
+        .await;
+    let res = list(&app, &connected.inbox_token, None).await;
+    assert_eq!(
+        res.headers()["x-credits-used"],
+        "0",
+        "a failed pull is not billed"
+    );
+    assert_eq!(error_code(res).await, (401, "RECONSENT_REQUIRED".into()));
+    let status: Value = app
+        .post(
+            "/v4/inbox/status",
+            Some(&app.api_key),
+            Some(&connected.inbox_token),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["connected"], false);
+}
