@@ -57,6 +57,7 @@ pub async fn build_inbox(
         links: LinkSigner::derive(signing_key.as_bytes()),
         settings: InboxSettings {
             state_ttl_seconds: config.oauth_state_ttl_seconds,
+            ..InboxSettings::default()
         },
     })
 }

@@ -50,12 +50,16 @@ pub struct CallbackQuery {
 #[derive(Debug, Clone)]
 pub struct InboxSettings {
     pub state_ttl_seconds: i64,
+    /// Mails fetched at once while listing; the Gmail adapter's pacer keeps the quota
+    /// whatever this is.
+    pub fetch_concurrency: usize,
 }
 
 impl Default for InboxSettings {
     fn default() -> Self {
         Self {
             state_ttl_seconds: 600,
+            fetch_concurrency: 16,
         }
     }
 }

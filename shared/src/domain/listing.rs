@@ -21,8 +21,6 @@ pub const LIST_COST: Decimal = Decimal::from_parts(2, 0, 0, false, 1);
 pub const DEFAULT_WINDOW_DAYS: u64 = 30;
 /// The S3 URL a checked link redirects to lives only this long.
 const PRESIGNED_TTL_SECONDS: u64 = 300;
-/// Mails fetched at once; the Gmail adapter's pacer keeps the quota whatever this is.
-const CONCURRENCY: usize = 16;
 /// Pages of 500 ids: a bound so a runaway mailbox cannot keep a call past its time limit.
 const MAX_PAGES: usize = 40;
 
@@ -284,7 +282,7 @@ impl Inbox {
 
         let results: Vec<Result<Vec<Result<CasFile, FileError>>, FileError>> = stream::iter(ids)
             .map(|id| self.files_of_message(&session, id, query, (after, before), link_base))
-            .buffer_unordered(CONCURRENCY)
+            .buffer_unordered(self.settings.fetch_concurrency.max(1))
             .collect()
             .await;
         let mut files = Vec::new();
