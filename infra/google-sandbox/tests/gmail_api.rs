@@ -3,27 +3,25 @@
 //! attachments.get against the fixture mailbox in tests/fixtures/mailbox,
 //! plus the knobs (latency, faults, quota) and their test controls.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
-use google_sandbox::Config;
+use base64::engine::general_purpose::URL_SAFE;
 use reqwest::StatusCode;
-use reqwest::header::{LOCATION, RETRY_AFTER};
+use reqwest::header::RETRY_AFTER;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use url::Url;
 
-const CLIENT_ID: &str = "test-client.apps.googleusercontent.com";
-const CLIENT_SECRET: &str = "test-secret";
-const REDIRECT: &str = "http://127.0.0.1:9000/v4/inbox/callback";
-const DEMO: &str = "demo.investor@gmail.com";
-const GMAIL_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly";
+use common::{
+    CLIENT_ID, DEMO, GMAIL_READONLY, REDIRECT, Sandbox, VERIFIER, challenge, param, spawn_binary,
+    start_with, str_field, temp_dir,
+};
+
 const GMAIL_METADATA: &str = "https://www.googleapis.com/auth/gmail.metadata";
-const VERIFIER: &str = "sandbox-test-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mailbox");
 
 /// The PDF attached (base64) to 01-statement-pdf.eml.
@@ -43,32 +41,9 @@ fn id_of(file_name: &str) -> String {
         .collect()
 }
 
-struct Sandbox {
-    base: String,
-    http: reqwest::Client,
-    mailboxes: PathBuf,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        self.server.abort();
-        let _ = std::fs::remove_dir_all(&self.mailboxes);
-    }
-}
-
-fn temp_dir() -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    std::env::temp_dir().join(format!(
-        "google-sandbox-gmail-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    ))
-}
-
 /// A mailboxes dir whose demo account holds a copy of the fixtures.
 fn fixture_mailboxes() -> PathBuf {
-    let dir = temp_dir();
+    let dir = temp_dir("google-sandbox-gmail");
     let demo = dir.join(DEMO);
     std::fs::create_dir_all(&demo).expect("create mailbox");
     for entry in std::fs::read_dir(Path::new(FIXTURES).join(DEMO)).expect("fixtures") {
@@ -82,7 +57,7 @@ fn fixture_mailboxes() -> PathBuf {
 /// fixture, with distinct dates so the order is known: copy `i` is dated
 /// `i` minutes after the first.
 fn bulk_mailboxes(n: usize) -> PathBuf {
-    let dir = temp_dir();
+    let dir = temp_dir("google-sandbox-gmail");
     let demo = dir.join(DEMO);
     std::fs::create_dir_all(&demo).expect("create mailbox");
     let template =
@@ -98,106 +73,29 @@ fn bulk_mailboxes(n: usize) -> PathBuf {
     dir
 }
 
-async fn start_with(mailboxes: PathBuf, tweak: impl FnOnce(&mut Config)) -> Sandbox {
-    let mut config = Config {
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        redirect_uris: vec![REDIRECT.into()],
-        mailboxes_dir: mailboxes.clone(),
-        ..Config::default()
-    };
-    tweak(&mut config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let server = tokio::spawn(google_sandbox::serve(listener, config));
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    Sandbox {
-        base: format!("http://{addr}"),
-        http,
-        mailboxes,
-        server,
-    }
-}
-
 async fn start() -> Sandbox {
     start_with(fixture_mailboxes(), |_| {}).await
-}
-
-fn input_value(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_string())
 }
 
 impl Sandbox {
     /// An access token for the demo account through the real OAuth flow:
     /// authorize → consent (allow) → code exchange with PKCE.
-    async fn token(&self, scope: &str) -> String {
-        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(VERIFIER.as_bytes()));
-        let html = self
-            .http
-            .get(format!("{}/o/oauth2/v2/auth", self.base))
-            .query(&[
-                ("client_id", CLIENT_ID),
-                ("redirect_uri", REDIRECT),
-                ("response_type", "code"),
-                ("scope", scope),
-                ("state", "s"),
-                ("code_challenge", &challenge),
-                ("code_challenge_method", "S256"),
-            ])
-            .send()
-            .await
-            .expect("authorize")
-            .text()
-            .await
-            .expect("html");
-        let consent_id = input_value(&html, "consent_id").expect("consent form");
-        let mut form = vec![("consent_id", consent_id.as_str()), ("account", DEMO)];
-        form.extend(scope.split(' ').map(|s| ("scope", s)));
-        form.push(("action", "allow"));
-        let response = self
-            .http
-            .post(format!("{}/o/oauth2/v2/auth/consent", self.base))
-            .form(&form)
-            .send()
-            .await
-            .expect("consent");
-        assert_eq!(response.status(), StatusCode::FOUND);
-        let location =
-            Url::parse(response.headers()[LOCATION].to_str().expect("location")).expect("url");
-        let code = location
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .map(|(_, v)| v.into_owned())
-            .expect("code");
-        let tokens: Value = self
-            .http
-            .post(format!("{}/token", self.base))
-            .form(&[
-                ("client_id", CLIENT_ID),
-                ("client_secret", CLIENT_SECRET),
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", VERIFIER),
-            ])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("token json");
-        tokens["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_string()
+    async fn access_token(&self, scope: &str) -> String {
+        let params = [
+            ("client_id", CLIENT_ID.to_string()),
+            ("redirect_uri", REDIRECT.into()),
+            ("response_type", "code".into()),
+            ("scope", scope.into()),
+            ("state", "s".into()),
+            ("code_challenge", challenge(VERIFIER)),
+            ("code_challenge_method", "S256".into()),
+        ];
+        let (consent_id, _) = self.consent_page(&params).await;
+        let scopes: Vec<&str> = scope.split(' ').collect();
+        let query = self.answer(&consent_id, DEMO, &scopes, "allow").await;
+        let code = param(&query, "code").expect("code");
+        let (_, tokens) = self.exchange(code, VERIFIER).await;
+        str_field(&tokens, "access_token").to_string()
     }
 
     async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
@@ -230,16 +128,6 @@ impl Sandbox {
             .finish();
         let body = self.list(&query, token).await;
         ids(&body)
-    }
-
-    async fn control(&self, path: &str, body: Option<Value>) -> Value {
-        let mut request = self.http.post(format!("{}/_sandbox/{path}", self.base));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("control");
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.expect("control json")
     }
 }
 
@@ -278,7 +166,7 @@ fn assert_google_error(body: &Value, code: u16, message: &str, reason: &str) {
 #[tokio::test]
 async fn list_is_newest_first_with_threads() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let body = sandbox.list("", &token).await;
     let statement = id_of("01-statement-pdf.eml");
     let trade = id_of("02-trade-confirmation.eml");
@@ -317,7 +205,7 @@ async fn list_is_newest_first_with_threads() {
 #[tokio::test]
 async fn pagination_clamps_to_500_and_covers_everything_once() {
     let sandbox = start_with(bulk_mailboxes(1200), |_| {}).await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
 
     // Default page size is 100.
     let first = sandbox.list("", &token).await;
@@ -366,7 +254,7 @@ async fn pagination_clamps_to_500_and_covers_everything_once() {
 #[tokio::test]
 async fn mailbox_changes_are_seen_while_running() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let demo = sandbox.mailboxes.join(DEMO);
     assert_eq!(
         sandbox.search("subject:dividend", &token).await,
@@ -410,7 +298,7 @@ async fn mailbox_changes_are_seen_while_running() {
 #[tokio::test]
 async fn no_matches_has_no_messages_key() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let body = sandbox.list("q=from:nobody@nowhere.example", &token).await;
     assert_eq!(body, json!({"resultSizeEstimate": 0}));
 }
@@ -418,7 +306,7 @@ async fn no_matches_has_no_messages_key() {
 #[tokio::test]
 async fn get_full_walks_multipart_mixed_with_pdf() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let id = id_of("01-statement-pdf.eml");
     let (status, msg) = sandbox.get_json(&format!("messages/{id}"), &token).await;
     assert_eq!(status, StatusCode::OK, "{msg}");
@@ -481,7 +369,7 @@ async fn get_full_walks_multipart_mixed_with_pdf() {
 #[tokio::test]
 async fn get_full_walks_nested_alternative_and_decodes_headers() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let id = id_of("02-trade-confirmation.eml");
     let (status, msg) = sandbox.get_json(&format!("messages/{id}"), &token).await;
     assert_eq!(status, StatusCode::OK, "{msg}");
@@ -521,7 +409,7 @@ async fn get_full_walks_nested_alternative_and_decodes_headers() {
 #[tokio::test]
 async fn attachment_bytes_round_trip_exactly() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let id = id_of("01-statement-pdf.eml");
     let (_, msg) = sandbox.get_json(&format!("messages/{id}"), &token).await;
     let attachment_id = msg["payload"]["parts"][1]["body"]["attachmentId"]
@@ -563,7 +451,7 @@ async fn attachment_bytes_round_trip_exactly() {
 #[tokio::test]
 async fn get_metadata_minimal_and_raw() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let id = id_of("04-reply.eml");
     let (status, msg) = sandbox
         .get_json(
@@ -621,7 +509,7 @@ async fn get_metadata_minimal_and_raw() {
 #[tokio::test]
 async fn snippets_are_html_escaped() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let (_, msg) = sandbox
         .get_json(&format!("messages/{}", id_of("03-newsletter.eml")), &token)
         .await;
@@ -634,7 +522,7 @@ async fn snippets_are_html_escaped() {
 #[tokio::test]
 async fn search_operators() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let statement = id_of("01-statement-pdf.eml");
     let trade = id_of("02-trade-confirmation.eml");
     let newsletter = id_of("03-newsletter.eml");
@@ -702,7 +590,7 @@ async fn search_operators() {
 #[tokio::test]
 async fn unknown_ids_are_404_and_malformed_ids_400() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let (status, body) = sandbox.get_json("messages/0123456789abcdef", &token).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_google_error(&body, 404, "Requested entity was not found.", "notFound");
@@ -734,7 +622,7 @@ async fn every_method_needs_a_valid_token() {
         }
     }
     // Expired through the control: 401 too.
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     assert_eq!(
         sandbox.get("messages", Some(&token)).await.status(),
         StatusCode::OK
@@ -749,7 +637,7 @@ async fn every_method_needs_a_valid_token() {
 #[tokio::test]
 async fn metadata_scope_is_restricted_like_gmail() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_METADATA).await;
+    let token = sandbox.access_token(GMAIL_METADATA).await;
     let id = id_of("01-statement-pdf.eml");
     assert_eq!(
         sandbox.get("messages", Some(&token)).await.status(),
@@ -773,7 +661,7 @@ async fn metadata_scope_is_restricted_like_gmail() {
 #[tokio::test]
 async fn fault_rate_is_roughly_honoured_and_runtime_configurable() {
     let sandbox = start_with(fixture_mailboxes(), |c| c.quota_units_per_second = 0).await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let knobs = sandbox
         .control("config", Some(json!({"fault_rate": 0.3})))
         .await;
@@ -842,7 +730,7 @@ async fn fault_rate_is_roughly_honoured_and_runtime_configurable() {
 #[tokio::test]
 async fn config_fault_rate_one_fails_every_call_but_auth_errors_stay_401() {
     let sandbox = start_with(fixture_mailboxes(), |c| c.fault_rate = 1.0).await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     for _ in 0..20 {
         let status = sandbox.get("messages", Some(&token)).await.status();
         assert!(matches!(status.as_u16(), 429 | 500 | 503), "{status}");
@@ -856,7 +744,7 @@ async fn config_fault_rate_one_fails_every_call_but_auth_errors_stay_401() {
 #[tokio::test]
 async fn latency_is_applied_to_every_answer() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let knobs = sandbox
         .control("config", Some(json!({"latency_ms": 300})))
         .await;
@@ -871,7 +759,7 @@ async fn latency_is_applied_to_every_answer() {
 #[tokio::test]
 async fn hammering_over_quota_gets_429_and_is_counted() {
     let sandbox = start().await;
-    let token = sandbox.token(GMAIL_READONLY).await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
     let id = id_of("01-statement-pdf.eml");
     assert_eq!(
         sandbox.control("quota", None).await,
@@ -950,38 +838,17 @@ async fn binary_rejects_an_invalid_fault_rate() {
 /// what is in force.
 #[tokio::test]
 async fn binary_flags_set_the_knobs() {
-    use tokio::io::{AsyncBufReadExt, BufReader};
-
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_google-sandbox"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--latency-ms",
-            "25",
-            "--fault-rate",
-            "0.25",
-            "--quota-units-per-second",
-            "0",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn google-sandbox");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        BufReader::new(stdout).read_line(&mut line),
-    )
-    .await
-    .expect("first line in time")
-    .expect("read line");
-    let base = line
-        .trim_end()
-        .strip_prefix("google-sandbox listening on ")
-        .expect("readiness line")
-        .to_string();
+    let (mut child, base) = spawn_binary(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--latency-ms",
+        "25",
+        "--fault-rate",
+        "0.25",
+        "--quota-units-per-second",
+        "0",
+    ])
+    .await;
     let knobs: Value = reqwest::Client::new()
         .post(format!("{base}/_sandbox/config"))
         .send()

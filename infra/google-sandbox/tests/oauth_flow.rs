@@ -2,57 +2,30 @@
 //! authorize page → consent form → redirect with code → token exchange →
 //! APIs → refresh → revoke. Each assertion is something a Google client checks.
 
+mod common;
+
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use google_sandbox::Config;
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-use url::Url;
 
-const CLIENT_ID: &str = "test-client.apps.googleusercontent.com";
-const CLIENT_SECRET: &str = "test-secret";
-const REDIRECT: &str = "http://127.0.0.1:9000/v4/inbox/callback";
+use common::{
+    CLIENT_ID, CLIENT_SECRET, DEMO, GMAIL_READONLY, REDIRECT, Sandbox, VERIFIER, challenge, param,
+    query_of, spawn_binary, start_with, str_field, temp_dir,
+};
+
 const OTHER_REDIRECT: &str = "http://127.0.0.1:9000/other/callback";
-const DEMO: &str = "demo.investor@gmail.com";
 const SECOND: &str = "second.investor@gmail.com";
 const OPENID: &str = "openid";
 const EMAIL: &str = "https://www.googleapis.com/auth/userinfo.email";
-const GMAIL_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly";
-const VERIFIER: &str = "sandbox-test-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
-
-fn challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
-}
-
-struct Sandbox {
-    base: String,
-    http: reqwest::Client,
-    mailboxes: PathBuf,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        self.server.abort();
-        let _ = std::fs::remove_dir_all(&self.mailboxes);
-    }
-}
 
 /// A fresh mailboxes directory: the demo account with two messages, the
 /// second account with none, and a folder that is not an account.
 fn temp_mailboxes() -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "google-sandbox-test-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    ));
+    let dir = temp_dir("google-sandbox-test");
     let demo = dir.join(DEMO);
     std::fs::create_dir_all(&demo).expect("create demo mailbox");
     std::fs::create_dir_all(dir.join(SECOND)).expect("create second mailbox");
@@ -64,30 +37,12 @@ fn temp_mailboxes() -> PathBuf {
     dir
 }
 
+/// The sandbox over [`temp_mailboxes`], with a second registered redirect URI.
 async fn start() -> Sandbox {
-    let mailboxes = temp_mailboxes();
-    let config = Config {
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        redirect_uris: vec![REDIRECT.into(), OTHER_REDIRECT.into()],
-        mailboxes_dir: mailboxes.clone(),
-        ..Config::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let server = tokio::spawn(google_sandbox::serve(listener, config));
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    Sandbox {
-        base: format!("http://{addr}"),
-        http,
-        mailboxes,
-        server,
-    }
+    start_with(temp_mailboxes(), |config| {
+        config.redirect_uris.push(OTHER_REDIRECT.into());
+    })
+    .await
 }
 
 /// The standard authorize parameters of the service: offline access, PKCE
@@ -111,89 +66,12 @@ fn full_scope() -> String {
     format!("openid email {GMAIL_READONLY}")
 }
 
-/// `value="..."` of the first input named `name` in the consent page.
-fn input_value(html: &str, name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_string())
-}
-
-fn query_of(location: &str) -> Vec<(String, String)> {
-    Url::parse(location)
-        .expect("location is a URL")
-        .query_pairs()
-        .into_owned()
-        .collect()
-}
-
-fn param<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    query
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-}
-
 fn decode_jwt_claims(jwt: &str) -> Value {
     let payload = jwt.split('.').nth(1).expect("JWT has a payload");
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("json")
 }
 
 impl Sandbox {
-    async fn authorize(&self, params: &[(&str, String)]) -> reqwest::Response {
-        self.http
-            .get(format!("{}/o/oauth2/v2/auth", self.base))
-            .query(params)
-            .send()
-            .await
-            .expect("authorize request")
-    }
-
-    /// Opens the consent page and returns (consent_id, html).
-    async fn consent_page(&self, params: &[(&str, String)]) -> (String, String) {
-        let response = self.authorize(params).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let html = response.text().await.expect("html");
-        let consent_id = input_value(&html, "consent_id").expect("consent_id in form");
-        (consent_id, html)
-    }
-
-    /// Posts the consent form; returns the redirect's query.
-    async fn answer(
-        &self,
-        consent_id: &str,
-        account: &str,
-        scopes: &[&str],
-        action: &str,
-    ) -> Vec<(String, String)> {
-        let response = self.post_consent(consent_id, account, scopes, action).await;
-        assert_eq!(response.status(), StatusCode::FOUND);
-        let location = response.headers()[LOCATION].to_str().expect("location");
-        assert!(
-            location.starts_with(REDIRECT),
-            "redirects to the registered URI: {location}"
-        );
-        query_of(location)
-    }
-
-    async fn post_consent(
-        &self,
-        consent_id: &str,
-        account: &str,
-        scopes: &[&str],
-        action: &str,
-    ) -> reqwest::Response {
-        let mut form = vec![("consent_id", consent_id), ("account", account)];
-        form.extend(scopes.iter().map(|s| ("scope", *s)));
-        form.push(("action", action));
-        self.http
-            .post(format!("{}/o/oauth2/v2/auth/consent", self.base))
-            .form(&form)
-            .send()
-            .await
-            .expect("consent request")
-    }
-
     /// Authorize + allow with every requested scope ticked; returns the code.
     async fn code_for(&self, account: &str, scope: &str) -> String {
         let (consent_id, _) = self.consent_page(&auth_params(scope)).await;
@@ -207,30 +85,6 @@ impl Sandbox {
         let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
         let query = self.answer(&consent_id, account, &scopes, "allow").await;
         param(&query, "code").expect("code").to_string()
-    }
-
-    async fn token(&self, form: &[(&str, &str)]) -> (StatusCode, Value) {
-        let mut body = vec![("client_id", CLIENT_ID), ("client_secret", CLIENT_SECRET)];
-        body.extend_from_slice(form);
-        let response = self
-            .http
-            .post(format!("{}/token", self.base))
-            .form(&body)
-            .send()
-            .await
-            .expect("token request");
-        let status = response.status();
-        (status, response.json().await.expect("token json"))
-    }
-
-    async fn exchange(&self, code: &str, verifier: &str) -> (StatusCode, Value) {
-        self.token(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", verifier),
-        ])
-        .await
     }
 
     async fn tokens_for(&self, account: &str, scope: &str) -> Value {
@@ -275,17 +129,6 @@ impl Sandbox {
         (status, response.json().await.expect("json"))
     }
 
-    async fn control(&self, path: &str) -> Value {
-        let response = self
-            .http
-            .post(format!("{}/_sandbox/{path}", self.base))
-            .send()
-            .await
-            .expect("control request");
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json().await.expect("control json")
-    }
-
     async fn grants(&self) -> Vec<Value> {
         let response = self
             .http
@@ -296,12 +139,6 @@ impl Sandbox {
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.expect("grants json")
     }
-}
-
-fn str_field<'a>(body: &'a Value, key: &str) -> &'a str {
-    body[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} in {body}"))
 }
 
 #[tokio::test]
@@ -587,7 +424,7 @@ async fn expired_access_tokens_are_rejected_until_refreshed() {
     let access_token = str_field(&tokens, "access_token");
 
     assert_eq!(
-        sandbox.control("access-tokens/expire").await,
+        sandbox.control("access-tokens/expire", None).await,
         json!({"expired": 1})
     );
 
@@ -631,7 +468,9 @@ async fn account_level_revoke_kills_every_grant_of_that_account() {
     let other = sandbox.tokens_for(SECOND, &full_scope()).await;
 
     assert_eq!(
-        sandbox.control(&format!("accounts/{DEMO}/revoke")).await,
+        sandbox
+            .control(&format!("accounts/{DEMO}/revoke"), None)
+            .await,
         json!({"revoked": 2})
     );
     for tokens in [&first, &second] {
@@ -863,29 +702,7 @@ async fn health_control() {
 /// bound address, and the server answers there.
 #[tokio::test]
 async fn binary_prints_its_address_first() {
-    use tokio::io::{AsyncBufReadExt, BufReader};
-
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_google-sandbox"))
-        .args(["--listen", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn google-sandbox");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        BufReader::new(stdout).read_line(&mut line),
-    )
-    .await
-    .expect("first line in time")
-    .expect("read line");
-    let base = line
-        .trim_end()
-        .strip_prefix("google-sandbox listening on ")
-        .expect("readiness line")
-        .to_string();
+    let (mut child, base) = spawn_binary(&["--listen", "127.0.0.1:0"]).await;
     assert!(base.starts_with("http://127.0.0.1:"));
     assert!(!base.ends_with(":0"));
 
