@@ -68,7 +68,12 @@ impl ListingQuery {
         let (start, end) = match (start, end) {
             (Some(s), Some(e)) => (s, e),
             (Some(s), None) => (s, today),
-            (None, Some(e)) => (e - Days::new(DEFAULT_WINDOW_DAYS), e),
+            // checked: a date near chrono's minimum must be a 400, not a panic.
+            (None, Some(e)) => (
+                e.checked_sub_days(Days::new(DEFAULT_WINDOW_DAYS))
+                    .ok_or_else(|| ApiError::invalid_request("end_date is out of range"))?,
+                e,
+            ),
             (None, None) => (today - Days::new(DEFAULT_WINDOW_DAYS), today),
         };
         let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date");
@@ -477,6 +482,8 @@ mod tests {
             req(Some("2025-01-20"), Some("2025-01-10"), None),
             req(Some("1999-12-31"), None, None),
             req(None, Some("2030-01-01"), None),
+            req(None, Some("0001-01-01"), None),
+            req(Some("-0001-01-01"), None, None),
         ] {
             let err = ListingQuery::parse(&bad, today()).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidRequest, "{bad:?}");
