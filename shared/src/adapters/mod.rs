@@ -4,6 +4,7 @@ pub mod dynamo;
 pub mod gmail;
 pub mod google;
 pub mod kms;
+pub mod pdf_fetch;
 pub mod provision;
 pub mod s3;
 pub mod secrets_manager;
