@@ -36,6 +36,14 @@ wait_for() { # url, name, pid
   echo "$2 did not come up at $1; see $logs" >&2; exit 1
 }
 
+# A port that already answers belongs to something else (another `make dev`?): say so.
+for port in "$MOTO_PORT" "$SANDBOX_PORT" "$API_PORT"; do
+  if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(('127.0.0.1', int(sys.argv[1]))) != 0)" "$port"; then
+    echo "port $port is already in use (another make dev?); stop it or set MOTO_PORT/SANDBOX_PORT/API_PORT" >&2
+    exit 1
+  fi
+done
+
 echo "building the workspace..."
 # Separately: cargo lambda watch builds the functions package on its own feature set.
 cargo build --quiet -p functions
@@ -47,9 +55,10 @@ pids+=($!)
 wait_for "http://127.0.0.1:$MOTO_PORT/moto-api/" moto "${pids[-1]}"
 
 target/debug/cas-admin bootstrap-local >/dev/null
-target/debug/cas-admin create-tenant --name "Local demo" \
+tenant=$(target/debug/cas-admin create-tenant --name "Local demo" \
   --redirect-uri http://127.0.0.1:8765/callback --redirect-uri http://localhost:8765/callback \
-  --credits 1000 --api-key local-dev-key | grep -v '^API key' || true
+  --credits 1000 --api-key local-dev-key)
+grep -v '^API key' <<<"$tenant" || true
 
 # The demo investor's mailbox, dated relative to today so the default 30-day window has CAS
 # mail in it (see infra/fixtures/README.md).

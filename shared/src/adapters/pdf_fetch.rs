@@ -5,7 +5,7 @@
 
 use crate::error::{ApiError, ErrorCode};
 use reqwest::{Client, StatusCode};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 use url::{Host, Url};
 
