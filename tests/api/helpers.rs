@@ -365,6 +365,12 @@ impl TestApp {
         self.connect_inbox_as(&self.api_key, DEMO_EMAIL).await
     }
 
+    /// Google goes away: the sandbox process is stopped.
+    pub fn stop_sandbox(&mut self) {
+        let _ = self._sandbox.0.kill();
+        let _ = self._sandbox.0.wait();
+    }
+
     pub async fn sandbox_grants(&self) -> Vec<serde_json::Value> {
         self.http
             .get(format!("{}/_sandbox/grants", self.sandbox_url))

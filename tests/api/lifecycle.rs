@@ -197,3 +197,44 @@ async fn inbox_tokens_work_only_for_their_tenant_and_lifetime() {
     let (code, err) = error_code(status(&app, &connected.inbox_token).await).await;
     assert_eq!((code, err.as_str()), (401, "INVALID_INBOX_TOKEN"));
 }
+
+#[tokio::test]
+async fn when_google_is_unreachable_calls_fail_with_502_and_keep_the_connection() {
+    let mut app = TestApp::spawn().await;
+    let connected = app.connect_inbox().await;
+    app.stop_sandbox();
+    // The cached access token is still good, but Gmail cannot be asked.
+    let (code, err) = error_code(status(&app, &connected.inbox_token).await).await;
+    assert_eq!((code, err.as_str()), (502, "UPSTREAM_ERROR"));
+    let res = app
+        .post(
+            "/v4/inbox/disconnect",
+            Some(&app.api_key),
+            Some(&connected.inbox_token),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(res).await, (502, "UPSTREAM_ERROR".into()));
+    let res = app
+        .post(
+            "/v4/inbox/cas",
+            Some(&app.api_key),
+            Some(&connected.inbox_token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        res.headers()["x-credits-used"],
+        "0",
+        "a failed pull is not billed"
+    );
+    assert_eq!(res.headers()["x-credits-remaining"], "10");
+    assert_eq!(error_code(res).await, (502, "UPSTREAM_ERROR".into()));
+    // Nothing was deleted: the app can retry the disconnect later.
+    let kept = app
+        .scan_table()
+        .await
+        .iter()
+        .any(|i| i["pk"].as_s().unwrap().starts_with("CONN#"));
+    assert!(kept);
+}
