@@ -7,4 +7,5 @@ pub mod domain;
 pub mod error;
 pub mod gateway;
 pub mod handlers;
+pub mod parse_input;
 pub mod runtime;
