@@ -1,0 +1,40 @@
+//! Reads Indian Consolidated Account Statements (CAS) from CAMS, KFintech,
+//! CDSL and NSDL: the password-protected PDFs that investors get by e-mail.
+//!
+//! This crate is pure parsing, with no AWS or HTTP dependency, so it can be
+//! tested on fixtures and reused by the Lambda functions and the admin tool.
+//!
+//! * [`open`] decrypts a statement (RC4-40/128, AES-128, AES-256) with its
+//!   password, extracts positioned text per page and detects the issuer
+//!   ([`CasKind`]) and, for CAMS/KFintech, detailed vs summary ([`CasVariant`]).
+//!   [`pdf::extract_pages`] does the same without detection.
+//! * A [`Page`] holds [`TextRun`]s (x, y, font size, text) in drawing order;
+//!   [`Page::lines`] / [`pdf::group_lines`] group them into visual [`Line`]s.
+//! * [`detect`] tells the issuer from text ([`detect::detect_text`]).
+//! * [`money`] parses amounts and units as printed (`1,23,456.78`, `(1,175.08)`, `₹`).
+//!
+//! Errors are [`ParseError`]; no input, however malformed, makes these panic.
+
+pub mod detect;
+pub mod money;
+pub mod pdf;
+
+pub use detect::{CasKind, CasVariant};
+pub use pdf::{Line, Page, Statement, TextRun, open};
+
+/// Why a statement could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// Encrypted, and the password (possibly empty) does not open it.
+    #[error("the password does not open this PDF")]
+    InvalidPassword,
+    /// Not a PDF, or truncated / corrupt beyond repair.
+    #[error("not a readable PDF: {0}")]
+    InvalidPdf(String),
+    /// A readable PDF, but not a CAS this crate knows.
+    #[error("not a CAS statement from CAMS, KFintech, CDSL or NSDL")]
+    UnsupportedFormat,
+    /// Over the size limit; checked before any parsing.
+    #[error("PDF is {size} bytes, over the {limit}-byte limit")]
+    TooLarge { size: usize, limit: usize },
+}

@@ -1,0 +1,685 @@
+//! The PDF layer: decrypt a statement with its password and pull out every
+//! text run with its position, so the statement parsers can work on columns.
+//!
+//! Statements arrive as e-mail attachments, i.e. untrusted input. Everything
+//! here is bounded (file size, objects, pages, decompressed bytes, content
+//! operations) and every lopdf call runs under `catch_unwind`, so a hostile
+//! file yields an error rather than a panic or a hang.
+
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+
+use lopdf::Encoding;
+use lopdf::content::Content;
+use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
+
+use crate::ParseError;
+use crate::detect::{self, CasKind, CasVariant};
+
+/// Largest statement we accept (checked before any parsing). Real CAS PDFs
+/// are well under 1 MB; anything bigger is a scan or an attack.
+pub const MAX_PDF_BYTES: usize = 10 * 1024 * 1024;
+/// Bound on what any single stream may inflate to while loading.
+const MAX_STREAM_BYTES: usize = 16 * 1024 * 1024;
+/// Bound on the decompressed content of all pages together.
+const MAX_TOTAL_CONTENT_BYTES: usize = 32 * 1024 * 1024;
+/// A detailed CAS for a large family runs to tens of pages, never thousands.
+const MAX_PAGES: usize = 1_000;
+const MAX_OBJECTS: usize = 250_000;
+/// Content operators interpreted per page, and in all; the rest is ignored.
+/// A statement page has a few thousand; pages may share one content stream,
+/// so the total needs its own bound.
+const MAX_OPS_PER_PAGE: usize = 100_000;
+const MAX_TOTAL_OPS: usize = 1_000_000;
+/// Bound on one font's `/ToUnicode` CMap (real ones are a few KB).
+const MAX_CMAP_BYTES: usize = 1024 * 1024;
+/// Distinct fonts whose encoding is decoded; later ones fall back to Latin-1.
+const MAX_FONTS: usize = 512;
+/// Runs kept per page (a page of a statement has a few hundred).
+const MAX_RUNS_PER_PAGE: usize = 50_000;
+/// Default vertical tolerance (points) for [`Page::lines`].
+pub const LINE_TOLERANCE: f32 = 2.0;
+
+/// An opened, recognised CAS statement.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub kind: CasKind,
+    pub variant: CasVariant,
+    pub pages: Vec<Page>,
+}
+
+impl Statement {
+    /// All pages' raw text (see [`Page::raw_text`]), pages separated by a form feed.
+    pub fn raw_text(&self) -> String {
+        let pages: Vec<String> = self.pages.iter().map(Page::raw_text).collect();
+        pages.join("\n\u{c}\n")
+    }
+}
+
+/// One page's text, in content-stream order.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// 1-based page number.
+    pub number: u32,
+    pub runs: Vec<TextRun>,
+}
+
+impl Page {
+    /// Every run's text, one run per line, in the order the PDF draws them.
+    /// Includes rotated text such as the vertical `CAMSCASWS-…` watermark,
+    /// which [`Page::lines`] leaves out.
+    pub fn raw_text(&self) -> String {
+        let mut out = String::new();
+        for run in &self.runs {
+            out.push_str(&run.text);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Horizontal runs grouped into visual lines, top to bottom.
+    pub fn lines(&self) -> Vec<Line> {
+        group_lines(&self.runs, LINE_TOLERANCE)
+    }
+}
+
+/// One string drawn by a text-showing operator (`Tj`, `TJ`, `'`, `"`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextRun {
+    /// Start of the baseline in page space (points, origin bottom-left).
+    pub x: f32,
+    pub y: f32,
+    /// Effective font size in page space (Tf size × text and CTM scaling).
+    pub font_size: f32,
+    /// Estimated advance width in page space: exact when the font has
+    /// `/Widths`, else half an em per character (standard-14 fonts carry none).
+    pub width: f32,
+    /// False for rotated text (e.g. a watermark printed up the margin).
+    pub horizontal: bool,
+    pub text: String,
+}
+
+/// Runs sharing a baseline, sorted left to right.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Baseline of the line's first (highest) run.
+    pub y: f32,
+    pub runs: Vec<TextRun>,
+}
+
+impl Line {
+    /// The runs joined with a single space wherever they do not touch.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let mut prev_end: Option<f32> = None;
+        for run in &self.runs {
+            if let Some(end) = prev_end {
+                // A gap of more than ~0.15 em between runs is a word break.
+                let gap = run.x - end;
+                if gap > 0.15 * run.font_size.max(1.0)
+                    && !out.ends_with(' ')
+                    && !run.text.starts_with(' ')
+                {
+                    out.push(' ');
+                }
+            }
+            out.push_str(&run.text);
+            prev_end = Some(run.x + run.width);
+        }
+        out
+    }
+}
+
+/// Groups horizontal runs into lines: runs whose baselines are within
+/// `tolerance` points of the line's first run join it; lines are ordered top
+/// to bottom and runs within a line left to right. Rotated runs are skipped.
+pub fn group_lines(runs: &[TextRun], tolerance: f32) -> Vec<Line> {
+    let mut sorted: Vec<&TextRun> = runs
+        .iter()
+        .filter(|r| r.horizontal && r.x.is_finite() && r.y.is_finite())
+        .collect();
+    // Top of the page first (PDF y grows upwards), then left to right.
+    sorted.sort_by(|a, b| b.y.total_cmp(&a.y).then(a.x.total_cmp(&b.x)));
+    let mut lines: Vec<Line> = Vec::new();
+    for run in sorted {
+        match lines.last_mut() {
+            Some(line) if (line.y - run.y).abs() <= tolerance => line.runs.push(run.clone()),
+            _ => lines.push(Line {
+                y: run.y,
+                runs: vec![run.clone()],
+            }),
+        }
+    }
+    for line in &mut lines {
+        line.runs.sort_by(|a, b| a.x.total_cmp(&b.x));
+    }
+    lines
+}
+
+/// Opens a CAS PDF with its password, extracts its text and detects the issuer.
+///
+/// Errors: [`ParseError::TooLarge`] over [`MAX_PDF_BYTES`];
+/// [`ParseError::InvalidPassword`] when the file is encrypted and `password`
+/// (possibly empty) does not open it; [`ParseError::InvalidPdf`] for anything
+/// that is not a readable PDF; [`ParseError::UnsupportedFormat`] for a
+/// readable PDF that is not a CAS from CAMS, KFintech, CDSL or NSDL.
+pub fn open(bytes: &[u8], password: &str) -> Result<Statement, ParseError> {
+    let pages = extract_pages(bytes, password)?;
+    let detection = detect::detect(&pages).ok_or(ParseError::UnsupportedFormat)?;
+    Ok(Statement {
+        kind: detection.kind,
+        variant: detection.variant,
+        pages,
+    })
+}
+
+/// Decrypts `bytes` with `password` and returns every page's positioned text,
+/// without deciding what kind of document it is.
+pub fn extract_pages(bytes: &[u8], password: &str) -> Result<Vec<Page>, ParseError> {
+    if bytes.len() > MAX_PDF_BYTES {
+        return Err(ParseError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_PDF_BYTES,
+        });
+    }
+    // Cheap rejection of non-PDFs before lopdf, which scans for the header anywhere.
+    if !contains(bytes, b"%PDF-") {
+        return Err(ParseError::InvalidPdf("no %PDF- header".into()));
+    }
+    // lopdf rebuilds a truncated file from the objects it still finds, which
+    // would yield a partial statement (missing holdings, silently). Every
+    // complete PDF ends its body with %%EOF, so its absence means truncation.
+    if !contains(bytes, b"%%EOF") {
+        return Err(ParseError::InvalidPdf("truncated: no %%EOF marker".into()));
+    }
+    let doc = load(bytes, password)?;
+    catch_unwind(AssertUnwindSafe(|| extract_all(&doc)))
+        .unwrap_or_else(|_| Err(ParseError::InvalidPdf("text extraction failed".into())))
+}
+
+fn load(bytes: &[u8], password: &str) -> Result<Document, ParseError> {
+    // The password must be given at load time: lopdf then decrypts every
+    // object as it parses it. Loading first and calling `decrypt` later
+    // returns Ok with empty text for these files.
+    let options = LoadOptions {
+        password: Some(password.to_owned()),
+        max_decompressed_size: Some(MAX_STREAM_BYTES),
+        ..LoadOptions::default()
+    };
+    let loaded = catch_unwind(AssertUnwindSafe(|| {
+        Document::load_mem_with_options(bytes, options)
+    }));
+    let doc = match loaded {
+        Err(_) => return Err(ParseError::InvalidPdf("PDF parser panicked".into())),
+        Ok(Err(lopdf::Error::InvalidPassword)) => return Err(ParseError::InvalidPassword),
+        Ok(Err(e)) => return Err(ParseError::InvalidPdf(e.to_string())),
+        Ok(Ok(doc)) => doc,
+    };
+    // lopdf loads an encrypted file it cannot open (e.g. an empty password
+    // for a protected file) without its objects and keeps `/Encrypt` in the
+    // trailer, which it removes once it has decrypted; so that key means locked.
+    if doc.trailer.has(b"Encrypt") {
+        return Err(ParseError::InvalidPassword);
+    }
+    // An encrypted file whose trailer lost its /Encrypt entry loads as if
+    // unencrypted, with every string and stream still ciphertext; the
+    // standard security handler's dictionary in the body gives it away.
+    if !doc.was_encrypted() && has_standard_security_handler(bytes) {
+        return Err(ParseError::InvalidPdf(
+            "encrypted, but the trailer does not point at the encryption dictionary".into(),
+        ));
+    }
+    if doc.objects.len() > MAX_OBJECTS {
+        return Err(ParseError::InvalidPdf(format!(
+            "more than {MAX_OBJECTS} objects"
+        )));
+    }
+    Ok(doc)
+}
+
+fn has_standard_security_handler(bytes: &[u8]) -> bool {
+    contains(bytes, b"/Filter /Standard") || contains(bytes, b"/Filter/Standard")
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn extract_all(doc: &Document) -> Result<Vec<Page>, ParseError> {
+    let page_ids: BTreeMap<u32, ObjectId> = doc.get_pages();
+    if page_ids.is_empty() {
+        return Err(ParseError::InvalidPdf("no pages".into()));
+    }
+    if page_ids.len() > MAX_PAGES {
+        return Err(ParseError::InvalidPdf(format!(
+            "more than {MAX_PAGES} pages"
+        )));
+    }
+    let mut budget = MAX_TOTAL_CONTENT_BYTES;
+    let mut fonts = FontCache::default();
+    let mut ops_left = MAX_TOTAL_OPS;
+    let mut pages = Vec::with_capacity(page_ids.len());
+    for (number, id) in page_ids {
+        // A page whose content cannot be read contributes no text rather
+        // than failing the statement; detection decides whether enough is left.
+        let content = doc
+            .get_page_content_with_limit(id, budget)
+            .unwrap_or_default();
+        budget = budget.saturating_sub(content.len());
+        let runs = page_runs(&fonts.page_fonts(doc, id), &content, &mut ops_left);
+        pages.push(Page { number, runs });
+    }
+    Ok(pages)
+}
+
+/// A font's decoder plus what is needed to estimate advance widths.
+struct FontInfo<'a> {
+    /// The font's `/ToUnicode` map, when it has one besides an `/Encoding`.
+    to_unicode: Option<Encoding<'a>>,
+    /// What lopdf resolves: `/Encoding` if present, else `/ToUnicode`.
+    encoding: Option<Encoding<'a>>,
+    /// Two-byte codes (Type0 / CID fonts).
+    two_byte: bool,
+    first_char: i64,
+    widths: Vec<f32>,
+}
+
+impl FontInfo<'_> {
+    fn decode(&self, bytes: &[u8]) -> String {
+        // ToUnicode is the authoritative map for extraction (ISO 32000-1
+        // 9.10.2), but a partial one yields U+FFFD; then use the encoding.
+        if let Some(enc) = &self.to_unicode
+            && let Ok(s) = enc.bytes_to_string(bytes)
+            && !s.contains('\u{FFFD}')
+        {
+            return s;
+        }
+        if let Some(enc) = &self.encoding
+            && let Ok(s) = enc.bytes_to_string(bytes)
+        {
+            return s;
+        }
+        // No usable encoding: Latin-1 keeps ASCII text readable.
+        bytes.iter().map(|&b| b as char).collect()
+    }
+
+    /// Advance of `bytes` in text space units (before font size scaling).
+    fn advance(&self, bytes: &[u8], char_spacing: f32, word_spacing: f32, font_size: f32) -> f32 {
+        let mut total = 0.0;
+        if self.two_byte {
+            for _ in bytes.chunks(2) {
+                total += 0.5 * font_size + char_spacing;
+            }
+            return total;
+        }
+        for &b in bytes {
+            let idx = i64::from(b) - self.first_char;
+            let w = usize::try_from(idx)
+                .ok()
+                .and_then(|i| self.widths.get(i).copied())
+                .filter(|w| *w > 0.0)
+                .map_or(0.5, |w| w / 1000.0);
+            total += w * font_size + char_spacing;
+            if b == b' ' {
+                total += word_spacing;
+            }
+        }
+        total
+    }
+}
+
+type PageFonts<'a> = BTreeMap<Vec<u8>, Rc<FontInfo<'a>>>;
+
+/// Fonts decoded so far, keyed by the font dictionary's address in the
+/// document: pages share font objects, and decoding each once keeps a file
+/// with many pages pointing at one huge CMap from costing pages × CMap.
+#[derive(Default)]
+struct FontCache<'a> {
+    by_addr: HashMap<usize, Rc<FontInfo<'a>>>,
+}
+
+impl<'a> FontCache<'a> {
+    fn page_fonts(&mut self, doc: &'a Document, page: ObjectId) -> PageFonts<'a> {
+        let Ok(fonts) = doc.get_page_fonts(page) else {
+            return BTreeMap::new();
+        };
+        let mut out = BTreeMap::new();
+        for (name, font) in fonts {
+            let addr = std::ptr::from_ref(font) as usize;
+            let decode = self.by_addr.len() < MAX_FONTS;
+            let info = self
+                .by_addr
+                .entry(addr)
+                .or_insert_with(|| Rc::new(font_info(doc, font, decode)))
+                .clone();
+            out.insert(name, info);
+        }
+        out
+    }
+}
+
+fn font_info<'a>(doc: &'a Document, font: &'a Dictionary, decode: bool) -> FontInfo<'a> {
+    let two_byte = font.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Type0".as_slice());
+    let first_char = font.get(b"FirstChar").and_then(Object::as_i64).unwrap_or(0);
+    let widths = font
+        .get_deref(b"Widths", doc)
+        .and_then(Object::as_array)
+        .map(|a| {
+            a.iter()
+                .take(256)
+                .map(|w| w.as_float().unwrap_or(0.0))
+                .collect()
+        })
+        .unwrap_or_default();
+    if !decode {
+        return FontInfo {
+            to_unicode: None,
+            encoding: None,
+            two_byte,
+            first_char,
+            widths,
+        };
+    }
+    FontInfo {
+        to_unicode: to_unicode(doc, font),
+        encoding: font.get_font_encoding_with_limit(doc, MAX_CMAP_BYTES).ok(),
+        two_byte,
+        first_char,
+        widths,
+    }
+}
+
+/// lopdf only reads `/ToUnicode` when a font has no `/Encoding`; ask it
+/// about a copy of the font without one, and keep the map if that is what
+/// comes back (the map is owned, so it outlives the copy).
+fn to_unicode<'a>(doc: &'a Document, font: &Dictionary) -> Option<Encoding<'a>> {
+    if !font.has(b"ToUnicode") || !font.has(b"Encoding") {
+        return None;
+    }
+    let mut copy = font.clone();
+    copy.remove(b"Encoding");
+    match copy.get_font_encoding_with_limit(doc, MAX_CMAP_BYTES) {
+        Ok(Encoding::UnicodeMapEncoding(map)) => Some(Encoding::UnicodeMapEncoding(map)),
+        _ => None,
+    }
+}
+
+type Matrix = [f32; 6];
+const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+/// `a × b` for PDF's row-vector affine matrices.
+fn mul(a: &Matrix, b: &Matrix) -> Matrix {
+    [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4],
+        a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
+}
+
+fn translate(tx: f32, ty: f32) -> Matrix {
+    [1.0, 0.0, 0.0, 1.0, tx, ty]
+}
+
+/// Graphics state kept across `q`/`Q`. Text state (font, leading, spacing)
+/// belongs to the graphics state and survives `BT`/`ET`, which reportlab relies on.
+#[derive(Clone)]
+struct GState {
+    ctm: Matrix,
+    font: Vec<u8>,
+    font_size: f32,
+    leading: f32,
+    char_spacing: f32,
+    word_spacing: f32,
+    h_scale: f32,
+    rise: f32,
+}
+
+struct Interp<'a, 'f> {
+    fonts: &'f PageFonts<'a>,
+    gs: GState,
+    stack: Vec<GState>,
+    tm: Matrix,
+    tlm: Matrix,
+    runs: Vec<TextRun>,
+}
+
+fn num(ops: &[Object], i: usize) -> Option<f32> {
+    ops.get(i)
+        .and_then(|o| o.as_float().ok())
+        .filter(|v| v.is_finite())
+}
+
+fn nums<const N: usize>(ops: &[Object]) -> Option<[f32; N]> {
+    let mut out = [0.0; N];
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = num(ops, i)?;
+    }
+    Some(out)
+}
+
+impl Interp<'_, '_> {
+    fn next_line(&mut self, tx: f32, ty: f32) {
+        self.tlm = mul(&translate(tx, ty), &self.tlm);
+        self.tm = self.tlm;
+    }
+
+    /// Records one run at the current text position and advances past it.
+    fn show(&mut self, pieces: &[Object]) {
+        let gs = &self.gs;
+        let font = self.fonts.get(&gs.font).map(|f| &**f);
+        let mut text = String::new();
+        let mut advance = 0.0f32;
+        for piece in pieces {
+            match piece {
+                Object::String(bytes, _) => {
+                    match font {
+                        Some(f) => text.push_str(&f.decode(bytes)),
+                        None => text.extend(bytes.iter().map(|&b| b as char)),
+                    }
+                    advance += match font {
+                        Some(f) => f.advance(bytes, gs.char_spacing, gs.word_spacing, gs.font_size),
+                        None => 0.5 * gs.font_size * bytes.len() as f32,
+                    };
+                }
+                other => {
+                    // TJ kerning, in thousandths of an em; a large negative
+                    // adjustment is how many generators draw a space.
+                    if let Ok(adj) = other.as_float()
+                        && adj.is_finite()
+                    {
+                        let shift = -adj / 1000.0 * gs.font_size;
+                        if adj < -200.0 && !text.ends_with(' ') {
+                            text.push(' ');
+                        }
+                        advance += shift;
+                    }
+                }
+            }
+        }
+        let trm = mul(
+            &[
+                gs.font_size * gs.h_scale,
+                0.0,
+                0.0,
+                gs.font_size,
+                0.0,
+                gs.rise,
+            ],
+            &mul(&self.tm, &gs.ctm),
+        );
+        // Text space origin and unit vectors mapped to page space.
+        let start = mul(&translate(0.0, gs.rise), &mul(&self.tm, &gs.ctm));
+        let (x, y) = (start[4], start[5]);
+        let size = (trm[2] * trm[2] + trm[3] * trm[3]).sqrt();
+        let scale_x =
+            (trm[0] * trm[0] + trm[1] * trm[1]).sqrt() / gs.font_size.abs().max(f32::MIN_POSITIVE);
+        let horizontal = trm[0].abs() > 10.0 * trm[1].abs() && trm[0] > 0.0;
+        let width = advance * gs.h_scale * scale_x;
+        self.tm = mul(&translate(advance * gs.h_scale, 0.0), &self.tm);
+        if !text.is_empty() && self.runs.len() < MAX_RUNS_PER_PAGE && x.is_finite() && y.is_finite()
+        {
+            self.runs.push(TextRun {
+                x,
+                y,
+                font_size: if size.is_finite() { size } else { 0.0 },
+                width: if width.is_finite() { width } else { 0.0 },
+                horizontal,
+                text,
+            });
+        }
+    }
+
+    fn op(&mut self, operator: &str, ops: &[Object]) {
+        match operator {
+            // Nesting is capped so `qqqq…` cannot grow memory without bound.
+            "q" if self.stack.len() < 256 => self.stack.push(self.gs.clone()),
+            "Q" => {
+                if let Some(gs) = self.stack.pop() {
+                    self.gs = gs;
+                }
+            }
+            "cm" => {
+                if let Some(m) = nums::<6>(ops) {
+                    self.gs.ctm = mul(&m, &self.gs.ctm);
+                }
+            }
+            "BT" => {
+                self.tm = IDENTITY;
+                self.tlm = IDENTITY;
+            }
+            "Tf" => {
+                if let Some(name) = ops.first().and_then(|o| o.as_name().ok()) {
+                    self.gs.font = name.to_vec();
+                }
+                if let Some(size) = num(ops, 1) {
+                    self.gs.font_size = size;
+                }
+            }
+            "TL" => self.gs.leading = num(ops, 0).unwrap_or(self.gs.leading),
+            "Tc" => self.gs.char_spacing = num(ops, 0).unwrap_or(0.0),
+            "Tw" => self.gs.word_spacing = num(ops, 0).unwrap_or(0.0),
+            "Tz" => self.gs.h_scale = num(ops, 0).map_or(1.0, |v| v / 100.0),
+            "Ts" => self.gs.rise = num(ops, 0).unwrap_or(0.0),
+            "Td" => {
+                if let Some([tx, ty]) = nums::<2>(ops) {
+                    self.next_line(tx, ty);
+                }
+            }
+            "TD" => {
+                if let Some([tx, ty]) = nums::<2>(ops) {
+                    self.gs.leading = -ty;
+                    self.next_line(tx, ty);
+                }
+            }
+            "Tm" => {
+                if let Some(m) = nums::<6>(ops) {
+                    self.tm = m;
+                    self.tlm = m;
+                }
+            }
+            "T*" => self.next_line(0.0, -self.gs.leading),
+            "Tj" => self.show(ops),
+            "TJ" => {
+                if let Some(Ok(array)) = ops.first().map(Object::as_array) {
+                    let array = array.clone();
+                    self.show(&array);
+                }
+            }
+            "'" => {
+                self.next_line(0.0, -self.gs.leading);
+                self.show(ops);
+            }
+            "\"" => {
+                self.gs.word_spacing = num(ops, 0).unwrap_or(self.gs.word_spacing);
+                self.gs.char_spacing = num(ops, 1).unwrap_or(self.gs.char_spacing);
+                self.next_line(0.0, -self.gs.leading);
+                if let Some(s) = ops.get(2) {
+                    self.show(std::slice::from_ref(s));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Interprets one page's content stream for its text runs. Form XObjects
+/// (`Do`) are not followed: statements draw their text directly.
+fn page_runs(fonts: &PageFonts<'_>, content: &[u8], ops_left: &mut usize) -> Vec<TextRun> {
+    let mut interp = Interp {
+        fonts,
+        gs: GState {
+            ctm: IDENTITY,
+            font: Vec::new(),
+            font_size: 0.0,
+            leading: 0.0,
+            char_spacing: 0.0,
+            word_spacing: 0.0,
+            h_scale: 1.0,
+            rise: 0.0,
+        },
+        stack: Vec::new(),
+        tm: IDENTITY,
+        tlm: IDENTITY,
+        runs: Vec::new(),
+    };
+    // Operations are decoded lazily so a huge stream stops at the bound.
+    for op in Content::decode_iter(content).take(MAX_OPS_PER_PAGE.min(*ops_left)) {
+        *ops_left -= 1;
+        let Ok(op) = op else { break };
+        interp.op(&op.operator, &op.operands);
+    }
+    interp.runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(x: f32, y: f32, text: &str) -> TextRun {
+        TextRun {
+            x,
+            y,
+            font_size: 8.0,
+            width: text.len() as f32 * 4.0,
+            horizontal: true,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn groups_runs_by_baseline_and_sorts_by_x() {
+        let runs = vec![
+            run(300.0, 700.0, "right"),
+            run(40.0, 700.5, "left"),
+            run(40.0, 680.0, "below"),
+            TextRun {
+                horizontal: false,
+                ..run(20.0, 700.0, "WATERMARK")
+            },
+        ];
+        let lines = group_lines(&runs, 2.0);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].text(), "left right");
+        assert_eq!(lines[1].text(), "below");
+    }
+
+    #[test]
+    fn touching_runs_join_without_space() {
+        let line = Line {
+            y: 0.0,
+            runs: vec![run(0.0, 0.0, "ab"), run(8.0, 0.0, "cd")],
+        };
+        assert_eq!(line.text(), "abcd");
+    }
+
+    #[test]
+    fn matrix_product_applies_left_first() {
+        let m = mul(&translate(10.0, 0.0), &[0.0, 1.0, -1.0, 0.0, 22.0, 120.0]);
+        // (10, 0) rotated by 90° then moved to (22, 120).
+        assert!((m[4] - 22.0).abs() < 1e-4 && (m[5] - 130.0).abs() < 1e-4);
+    }
+}

@@ -1,0 +1,573 @@
+//! End-to-end tests on generated statements in `tests/fixtures/` (see its README).
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use cas_parser::pdf::{MAX_PDF_BYTES, extract_pages};
+use cas_parser::{CasKind, CasVariant, ParseError, open};
+use serde_json::Value;
+
+const RTA_PASSWORD: &str = "Demo@1234";
+const PAN_PASSWORD: &str = "ABCDE1234F";
+
+struct Fixture {
+    name: &'static str,
+    password: &'static str,
+    kind: CasKind,
+}
+
+const FIXTURES: &[Fixture] = &[
+    Fixture {
+        name: "cams_aes256",
+        password: RTA_PASSWORD,
+        kind: CasKind::Cams,
+    },
+    Fixture {
+        name: "cams_rc4128",
+        password: RTA_PASSWORD,
+        kind: CasKind::Cams,
+    },
+    Fixture {
+        name: "kfintech_aes128",
+        password: RTA_PASSWORD,
+        kind: CasKind::Kfintech,
+    },
+    Fixture {
+        name: "kfintech_rc440",
+        password: RTA_PASSWORD,
+        kind: CasKind::Kfintech,
+    },
+    Fixture {
+        name: "cdsl_rc4128",
+        password: PAN_PASSWORD,
+        kind: CasKind::Cdsl,
+    },
+    Fixture {
+        name: "nsdl_aes256",
+        password: PAN_PASSWORD,
+        kind: CasKind::Nsdl,
+    },
+];
+
+fn fixture_path(file: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(file)
+}
+
+fn pdf(name: &str) -> Vec<u8> {
+    std::fs::read(fixture_path(&format!("{name}.pdf"))).unwrap()
+}
+
+fn truth(name: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(fixture_path(&format!("{name}.json"))).unwrap()).unwrap()
+}
+
+/// Small deterministic generator (64-bit LCG, Knuth's constants) so the
+/// mutation test needs no extra dependency and always mutates the same bytes.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+#[test]
+fn every_fixture_opens_with_its_password_and_is_detected() {
+    for f in FIXTURES {
+        let st = open(&pdf(f.name), f.password).unwrap_or_else(|e| panic!("{}: {e:?}", f.name));
+        assert_eq!(st.kind, f.kind, "{}", f.name);
+        let t = truth(f.name);
+        let pages = if matches!(f.kind, CasKind::Cams | CasKind::Kfintech) {
+            3
+        } else {
+            2
+        };
+        assert!(
+            st.pages.len() >= pages,
+            "{}: {} pages",
+            f.name,
+            st.pages.len()
+        );
+        assert!(
+            st.pages.iter().all(|p| !p.runs.is_empty()),
+            "{}: a page without text",
+            f.name
+        );
+        let text = st.raw_text();
+        let name = t["investor"]["name"].as_str().unwrap();
+        assert!(
+            text.contains(name),
+            "{}: investor {name:?} not in text",
+            f.name
+        );
+        match f.kind {
+            CasKind::Cams | CasKind::Kfintech => {
+                assert_eq!(t["cas_type"], "DETAILED");
+                assert_eq!(st.variant, CasVariant::Detailed, "{}", f.name);
+            }
+            CasKind::Cdsl | CasKind::Nsdl => {
+                assert_eq!(st.variant, CasVariant::Unknown, "{}", f.name)
+            }
+        }
+    }
+}
+
+#[test]
+fn rta_statement_text_carries_the_truth() {
+    for name in [
+        "cams_aes256",
+        "cams_rc4128",
+        "kfintech_aes128",
+        "kfintech_rc440",
+    ] {
+        let st = open(&pdf(name), RTA_PASSWORD).unwrap();
+        let t = truth(name);
+        let lines: Vec<String> = st
+            .pages
+            .iter()
+            .flat_map(|p| p.lines())
+            .map(|l| l.text())
+            .collect();
+        let period = format!(
+            "{} To {}",
+            t["statement_period"]["from"].as_str().unwrap(),
+            t["statement_period"]["to"].as_str().unwrap()
+        );
+        assert!(lines.contains(&period), "{name}: no line {period:?}");
+        for folio in t["folios"].as_array().unwrap() {
+            let no = folio["folio"].as_str().unwrap();
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.starts_with(&format!("Folio No: {no}"))),
+                "{name}: folio {no} has no line"
+            );
+            for scheme in folio["schemes"].as_array().unwrap() {
+                let isin = scheme["isin"].as_str().unwrap();
+                assert!(
+                    lines.iter().any(|l| l.contains(&format!("ISIN: {isin}"))),
+                    "{name}: {isin} missing"
+                );
+            }
+        }
+        // The first transaction's row: date and description share a line.
+        let tx = &t["folios"][0]["schemes"][0]["transactions"][0];
+        let desc = tx["description"].as_str().unwrap();
+        assert!(
+            lines.iter().any(|l| l.contains(desc)),
+            "{name}: {desc:?} missing"
+        );
+        // The watermark is rotated: in the raw text, never in a line.
+        let marker = if name.starts_with("cams") {
+            "CAMSCASWS-"
+        } else {
+            "KFINCASWS-"
+        };
+        assert!(
+            st.pages.iter().all(|p| p.raw_text().contains(marker)),
+            "{name}: page without {marker}"
+        );
+        assert!(
+            !lines.iter().any(|l| l.contains(marker)),
+            "{name}: watermark grouped into a line"
+        );
+    }
+}
+
+#[test]
+fn demat_statement_text_carries_the_truth() {
+    for name in ["cdsl_rc4128", "nsdl_aes256"] {
+        let st = open(&pdf(name), PAN_PASSWORD).unwrap();
+        let t = truth(name);
+        let text = st.raw_text();
+        assert!(
+            text.contains(t["investor"]["pan"].as_str().unwrap()),
+            "{name}: PAN"
+        );
+        for eq in t["equities"].as_array().unwrap() {
+            let isin = eq["isin"].as_str().unwrap();
+            assert!(text.contains(isin), "{name}: {isin} missing");
+        }
+    }
+}
+
+#[test]
+fn wrong_or_missing_password_is_invalid_password_for_every_encryption() {
+    for f in FIXTURES {
+        let bytes = pdf(f.name);
+        for pw in ["wrong", "", "demo@1234", "ABCDE1234f"] {
+            assert!(
+                matches!(open(&bytes, pw), Err(ParseError::InvalidPassword)),
+                "{} with {pw:?}: {:?}",
+                f.name,
+                open(&bytes, pw).map(|s| s.kind)
+            );
+        }
+    }
+}
+
+#[test]
+fn garbage_is_invalid_pdf() {
+    let mut rng = Lcg(7);
+    let real = pdf("cams_aes256");
+    let unencrypted = pdf("hello");
+    let inputs: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        (
+            "text",
+            b"Consolidated Account Statement CAMSCASWS not a pdf".to_vec(),
+        ),
+        ("random", rng.bytes(40_000)),
+        ("header only", b"%PDF-1.7\n".to_vec()),
+        (
+            "header + random",
+            [b"%PDF-1.4\n".as_slice(), &rng.bytes(20_000)].concat(),
+        ),
+        ("truncated CAS", real[..real.len() / 2].to_vec()),
+        (
+            "truncated plain PDF",
+            unencrypted[..unencrypted.len() / 2].to_vec(),
+        ),
+    ];
+    for (what, bytes) in inputs {
+        let result = open(&bytes, RTA_PASSWORD);
+        assert!(
+            matches!(result, Err(ParseError::InvalidPdf(_))),
+            "{what}: {:?}",
+            result.map(|s| s.kind)
+        );
+    }
+}
+
+#[test]
+fn encrypted_file_with_damaged_trailer_is_invalid_pdf() {
+    // Blank out the trailer's `/Encrypt 15 0 R`: lopdf would then load the
+    // ciphertext as plain objects.
+    let mut bytes = pdf("cams_rc4128");
+    let key = b"/Encrypt 15 0 R";
+    let at = bytes.windows(key.len()).position(|w| w == key).unwrap();
+    bytes[at..at + key.len()].fill(b' ');
+    let result = open(&bytes, RTA_PASSWORD);
+    assert!(
+        matches!(result, Err(ParseError::InvalidPdf(_))),
+        "{:?}",
+        result.map(|s| s.kind)
+    );
+}
+
+#[test]
+fn readable_pdf_that_is_not_a_cas_is_unsupported() {
+    let hello = pdf("hello");
+    let pages = extract_pages(&hello, "").unwrap();
+    assert_eq!(pages.len(), 1);
+    assert_eq!(pages[0].raw_text(), "Hello\n");
+    assert_eq!(pages[0].lines()[0].runs[0].x, 72.0);
+    for pw in ["", RTA_PASSWORD] {
+        assert!(matches!(
+            open(&hello, pw),
+            Err(ParseError::UnsupportedFormat)
+        ));
+    }
+}
+
+#[test]
+fn over_ten_megabytes_is_too_large_before_parsing() {
+    let mut big = pdf("cams_aes256");
+    big.resize(MAX_PDF_BYTES + 1, b' ');
+    assert!(matches!(
+        open(&big, RTA_PASSWORD),
+        Err(ParseError::TooLarge { size, limit }) if size == MAX_PDF_BYTES + 1 && limit == MAX_PDF_BYTES
+    ));
+    // Exactly at the limit is still parsed (lopdf skips the trailing padding).
+    big.truncate(MAX_PDF_BYTES);
+    assert!(!matches!(
+        open(&big, RTA_PASSWORD),
+        Err(ParseError::TooLarge { .. })
+    ));
+}
+
+/// Time bound for the hand-made worst cases, which drive the content-stream
+/// operator bounds (100k per page, 1M in all). lopdf's content parser runs
+/// about 40x slower unoptimised (~10 µs per operator), so a debug build gets
+/// more time; an optimised build meets 2 s with room to spare.
+const WORST_CASE_LIMIT: Duration = if cfg!(debug_assertions) {
+    Duration::from_secs(20)
+} else {
+    Duration::from_secs(2)
+};
+
+/// Runs `open` on a worker thread so a hang fails the test instead of stalling it.
+fn open_within(bytes: Vec<u8>, password: &'static str, limit: Duration) -> Result<(), String> {
+    let (tx, rx) = mpsc::channel();
+    let start = Instant::now();
+    std::thread::spawn(move || {
+        let outcome = open(&bytes, password)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        let _ = tx.send(outcome);
+    });
+    match rx.recv_timeout(limit) {
+        Ok(_) => Ok(()),
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(format!("no answer within {limit:?}")),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            Err(format!("panicked after {:?}", start.elapsed()))
+        }
+    }
+}
+
+/// One deterministic mutation of `bytes`; returns what was done, for the failure message.
+fn mutate(rng: &mut Lcg, bytes: &mut Vec<u8>, i: usize) -> String {
+    let pos = rng.below(bytes.len());
+    let op = match i % 4 {
+        0 => {
+            let n = 1 + rng.below(8);
+            for k in pos..(pos + n).min(bytes.len()) {
+                bytes[k] ^= 1 << rng.below(8);
+            }
+            "flip"
+        }
+        1 => {
+            bytes.truncate(pos);
+            "truncate"
+        }
+        2 => {
+            let n = 1 + rng.below(64);
+            let junk = rng.bytes(n);
+            bytes.splice(pos..pos, junk);
+            "insert"
+        }
+        _ => {
+            // PDF syntax that steers the parser: huge numbers, deep nesting,
+            // bogus references and lengths.
+            let tokens: [&[u8]; 6] = [
+                b" 99999999999 0 R ",
+                b"<<<<<<<<<<<<<<<<",
+                b"[[[[[[[[[[[[[[[[",
+                b"/Length 999999999",
+                b" stream\r\nendstream ",
+                b"/Count 2147483647",
+            ];
+            let t = tokens[rng.below(tokens.len())];
+            let end = (pos + t.len()).min(bytes.len());
+            bytes.splice(pos..end, t.iter().copied());
+            "syntax"
+        }
+    };
+    format!("{op} at {pos}")
+}
+
+fn fuzz(sources: &[(&str, &'static str)], iterations: usize, seed: u64) {
+    let mut rng = Lcg(seed);
+    let originals: Vec<Vec<u8>> = sources.iter().map(|(n, _)| pdf(n)).collect();
+    for i in 0..iterations {
+        let which = i % sources.len();
+        let mut bytes = originals[which].clone();
+        let what = mutate(&mut rng, &mut bytes, i);
+        if let Err(e) = open_within(bytes, sources[which].1, Duration::from_secs(2)) {
+            panic!("iteration {i} ({what} of {}): {e}", sources[which].0);
+        }
+    }
+}
+
+#[test]
+fn mutated_statements_never_panic_or_hang() {
+    // RC4 and AES-128 sources: their key derivation is cheap, so 200 inputs
+    // take about a second even in a debug build.
+    let sources = [
+        ("cams_rc4128", RTA_PASSWORD),
+        ("kfintech_aes128", RTA_PASSWORD),
+        ("cdsl_rc4128", PAN_PASSWORD),
+        ("kfintech_rc440", RTA_PASSWORD),
+    ];
+    fuzz(&sources, 200, 20_251_126);
+}
+
+#[test]
+fn mutated_aes256_statements_never_panic_or_hang() {
+    // AES-256 (revision 6) key derivation alone takes ~0.3 s per attempt in
+    // an unoptimised build, and lopdf tries the empty password first; so fewer
+    // inputs here, still each within the 2 s bound.
+    fuzz(
+        &[("cams_aes256", RTA_PASSWORD), ("nsdl_aes256", PAN_PASSWORD)],
+        8,
+        256,
+    );
+}
+
+/// A one-page PDF with `content` as its (uncompressed) page content and
+/// `extra` as the body of one more object, with a correct xref table.
+fn minimal_pdf(content: &[u8], extra: &[u8]) -> Vec<u8> {
+    minimal_pdf_with_font(content, b"", extra)
+}
+
+/// [`minimal_pdf`] with `font_keys` added to its Helvetica font dictionary.
+fn minimal_pdf_with_font(content: &[u8], font_keys: &[u8], extra: &[u8]) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    let mut obj = |out: &mut Vec<u8>, body: &[u8]| {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", offsets.len()).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    };
+    obj(&mut out, b"<< /Type /Catalog /Pages 2 0 R >>");
+    obj(&mut out, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+    let page = [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+          /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
+            .as_slice(),
+        font_keys,
+        b" >> >> >> >>",
+    ]
+    .concat();
+    obj(&mut out, &page);
+    let stream = [
+        format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(),
+        content,
+        b"\nendstream",
+    ]
+    .concat();
+    obj(&mut out, &stream);
+    obj(&mut out, extra);
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes(),
+    );
+    for o in &offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            offsets.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[test]
+fn hand_made_pdf_positions_and_detection() {
+    // Td/T*/TJ positioning, a rotated watermark and the NSDL marker.
+    let content = b"BT /F1 10 Tf 12 TL 50 700 Td (NSDL Consolidated Account Statement) Tj T* \
+                    [(Demo) -300 (Investor)] TJ ET \
+                    q 0 1 -1 0 20 100 cm BT /F1 6 Tf 0 0 Td (SIDEWAYS) Tj ET Q";
+    let bytes = minimal_pdf(content, b"<< >>");
+    let st = open(&bytes, "").unwrap();
+    assert_eq!(st.kind, CasKind::Nsdl);
+    let runs = &st.pages[0].runs;
+    assert_eq!(runs.len(), 3);
+    assert_eq!(
+        (runs[0].x, runs[0].y, runs[0].font_size),
+        (50.0, 700.0, 10.0)
+    );
+    assert_eq!((runs[1].x, runs[1].y), (50.0, 688.0));
+    assert_eq!(runs[1].text, "Demo Investor");
+    assert!(!runs[2].horizontal);
+    assert_eq!(
+        (runs[2].x, runs[2].y, runs[2].font_size),
+        (20.0, 100.0, 6.0)
+    );
+    let lines: Vec<String> = st.pages[0].lines().iter().map(|l| l.text()).collect();
+    assert_eq!(
+        lines,
+        ["NSDL Consolidated Account Statement", "Demo Investor"]
+    );
+}
+
+#[test]
+fn deeply_nested_input_is_an_error_not_a_stack_overflow() {
+    let deep = |open: &[u8], n: usize| open.repeat(n);
+    let cases = [
+        minimal_pdf(&deep(b"[", 200_000), b"<< >>"),
+        minimal_pdf(&deep(b"<<", 200_000), b"<< >>"),
+        minimal_pdf(&deep(b"q ", 200_000), b"<< >>"),
+        minimal_pdf(&deep(b"BT (x) Tj ET ", 200_000), b"<< >>"),
+        minimal_pdf(b"BT ET", &deep(b"[", 200_000)),
+        minimal_pdf(b"BT ET", &deep(b"<< /A ", 100_000)),
+        minimal_pdf(b"BT ET", &deep(b"(", 200_000)),
+    ];
+    for (i, bytes) in cases.into_iter().enumerate() {
+        if let Err(e) = open_within(bytes, "", WORST_CASE_LIMIT) {
+            panic!("case {i}: {e}");
+        }
+    }
+}
+
+#[test]
+fn to_unicode_map_wins_over_the_font_encoding() {
+    // Code 0x7E ("~" in WinAnsi) maps to the rupee sign; the rest is identity.
+    let cmap = b"/CIDInit /ProcSet findresource begin
+12 dict begin
+begincmap
+/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def
+/CMapName /Adobe-Identity-UCS def
+/CMapType 2 def
+1 begincodespacerange
+<00> <FF>
+endcodespacerange
+1 beginbfrange
+<20> <7D> <0020>
+endbfrange
+1 beginbfchar
+<7E> <20B9>
+endbfchar
+endcmap
+CMapName currentdict /CMap defineresource pop
+end
+end
+";
+    let stream = [
+        format!("<< /Length {} >>\nstream\n", cmap.len()).as_bytes(),
+        cmap.as_slice(),
+        b"\nendstream",
+    ]
+    .concat();
+    let content = b"BT /F1 10 Tf 50 700 Td (NSDL Consolidated Account Statement) Tj 0 -20 Td (~ 1,175.08) Tj ET";
+    let bytes = minimal_pdf_with_font(
+        content,
+        b"/Encoding /WinAnsiEncoding /ToUnicode 5 0 R",
+        &stream,
+    );
+    let st = open(&bytes, "").unwrap();
+    let texts: Vec<&str> = st.pages[0].runs.iter().map(|r| r.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        ["NSDL Consolidated Account Statement", "\u{20B9} 1,175.08"]
+    );
+    // Without the map, the WinAnsi encoding decodes it.
+    let plain = minimal_pdf_with_font(content, b"/Encoding /WinAnsiEncoding", b"<< >>");
+    assert_eq!(
+        open(&plain, "").unwrap().pages[0].runs[1].text,
+        "~ 1,175.08"
+    );
+}
+
+#[test]
+fn many_pages_sharing_one_heavy_content_stream_stay_bounded() {
+    // 2,000 page references to one page whose content is ~1 MB of text
+    // operators: the page and operator bounds must cut this short.
+    let mut bytes = minimal_pdf(
+        &b"BT 1 0 0 1 9 9 Tm (CAMSCASWS) Tj ET ".repeat(30_000),
+        b"<< >>",
+    );
+    let kids = b"/Kids [3 0 R] /Count 1";
+    let at = bytes.windows(kids.len()).position(|w| w == kids).unwrap();
+    let many = format!("/Kids [{}] /Count 2000", "3 0 R ".repeat(2000));
+    bytes.splice(at..at + kids.len(), many.bytes());
+    // The xref offsets after the splice are stale; lopdf repairs them.
+    open_within(bytes, "", WORST_CASE_LIMIT).unwrap();
+}
