@@ -16,8 +16,11 @@
 //! Errors are [`ParseError`]; no input, however malformed, makes these panic.
 
 pub mod detect;
+pub mod model;
 pub mod money;
+pub mod mutual_fund;
 pub mod pdf;
+pub mod transaction_type;
 
 pub use detect::{CasKind, CasVariant};
 pub use pdf::{Line, Page, Statement, TextRun, open};
@@ -34,7 +37,17 @@ pub enum ParseError {
     /// A readable PDF, but not a CAS this crate knows.
     #[error("not a CAS statement from CAMS, KFintech, CDSL or NSDL")]
     UnsupportedFormat,
+    /// A CAS whose layout this crate could not follow.
+    #[error("the statement's layout could not be read: {0}")]
+    Malformed(String),
     /// Over the size limit; checked before any parsing.
     #[error("PDF is {size} bytes, over the {limit}-byte limit")]
     TooLarge { size: usize, limit: usize },
+}
+
+/// Opens a statement and reads it into the unified portfolio shape. CAMS and KFintech detailed
+/// statements are read; CDSL/NSDL and summary statements answer `UnsupportedFormat` for now.
+pub fn parse(bytes: &[u8], password: &str) -> Result<model::Portfolio, ParseError> {
+    let statement = open(bytes, password)?;
+    mutual_fund::parse(&statement)
 }

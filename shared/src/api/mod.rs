@@ -3,9 +3,8 @@
 //! These types describe JSON only; the rules about what a valid value is live in the domain
 //! types (`RedirectUri`, `CasType`, …) that handlers build from them.
 
-mod portfolio;
-
-pub use portfolio::*;
+/// The parsed portfolio is the parser crate's output shape.
+pub use cas_parser::model::*;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! The parsed portfolio returned by `/v4/smart/parse`: the unified CAS shape.
+//! The parsed portfolio (what `/v4/smart/parse` returns): the unified CAS shape.
 //!
 //! Amounts are exact decimals in Rust and plain JSON numbers on the wire.
 
@@ -29,7 +29,9 @@ pub struct PortfolioMeta {
     /// `detailed` or `summary` where the statement says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement_kind: Option<String>,
-    pub generated_at: String,
+    /// When the service parsed it (RFC 3339); the parser itself has no clock.
+    #[serde(default)]
+    pub generated_at: Option<String>,
     pub statement_period: StatementPeriod,
 }
 
