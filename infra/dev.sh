@@ -76,7 +76,8 @@ wait_for "$GOOGLE_BASE_URL/_sandbox/health" google-sandbox "${pids[-1]}"
 # the functions only the environment named in --env-file.
 env_file="$root/.local/functions.env"
 for v in AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL TABLE_NAME KMS_KEY_ID \
-         INBOX_TOKEN_SECRET_ID GOOGLE_CLIENT_SECRET_ID FILES_BUCKET GOOGLE_BASE_URL PUBLIC_BASE_URL; do
+         INBOX_TOKEN_SECRET_ID GOOGLE_CLIENT_SECRET_ID FILES_BUCKET GOOGLE_BASE_URL PUBLIC_BASE_URL \
+         ALLOW_LOCAL_PDF_URLS; do
   printf '%s=%s\n' "$v" "${!v}"
 done >"$env_file"
 (cd functions && exec setsid "$bin/cargo-lambda" lambda watch --package functions \

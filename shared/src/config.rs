@@ -18,6 +18,9 @@ pub struct Config {
     pub public_base_url: Option<String>,
     pub inbox_token_ttl_seconds: i64,
     pub oauth_state_ttl_seconds: i64,
+    /// `ALLOW_LOCAL_PDF_URLS=true` lets `pdf_url` reach loopback/private hosts over http:
+    /// for local runs and tests only.
+    pub allow_local_pdf_urls: bool,
 }
 
 pub const DEFAULT_INBOX_TOKEN_TTL_SECONDS: i64 = 90 * 24 * 3600;
@@ -85,6 +88,8 @@ impl Config {
                 "OAUTH_STATE_TTL_SECONDS",
                 DEFAULT_OAUTH_STATE_TTL_SECONDS,
             )?,
+            allow_local_pdf_urls: lookup("ALLOW_LOCAL_PDF_URLS")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1"),
         })
     }
 }

@@ -59,7 +59,7 @@ pub fn query(req: &Request) -> HashMap<String, String> {
     params
 }
 
-fn body_bytes(req: &Request) -> &[u8] {
+pub fn body_bytes(req: &Request) -> &[u8] {
     match req.body() {
         Body::Empty => &[],
         Body::Text(t) => t.as_bytes(),
@@ -74,11 +74,19 @@ fn body_bytes(req: &Request) -> &[u8] {
 /// no Content-Type); an absent or blank body reads as `{}` so that all-optional POSTs work
 /// without one.
 pub fn json_body<T: DeserializeOwned + Default>(req: &Request) -> Result<T, ApiError> {
+    json_body_up_to(req, MAX_BODY_BYTES)
+}
+
+/// [`json_body`] with another size limit (parse requests carry a whole PDF).
+pub fn json_body_up_to<T: DeserializeOwned + Default>(
+    req: &Request,
+    limit: usize,
+) -> Result<T, ApiError> {
     let bytes = body_bytes(req);
-    if bytes.len() > MAX_BODY_BYTES {
+    if bytes.len() > limit {
         return Err(ApiError::new(
             ErrorCode::RequestTooLarge,
-            format!("Request body is larger than {} KiB", MAX_BODY_BYTES / 1024),
+            format!("Request body is larger than {} KiB", limit / 1024),
         ));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {

@@ -1,9 +1,11 @@
 //! One handler per Lambda function. Each only translates: HTTP in, a domain call, HTTP out.
 
-use crate::api::{ConnectRequest, CreditUsage, ListCasRequest};
+use crate::adapters::pdf_fetch::FetchPolicy;
+use crate::api::{ConnectRequest, CreditUsage, ListCasRequest, ParseRequest};
 use crate::domain::inbox::{CallbackOutcome, CallbackQuery, Caller, Inbox};
 use crate::error::{ApiError, ErrorCode};
 use crate::gateway::{self, API_KEY, INBOX_TOKEN, header, request_id, require_method};
+use crate::parse_input;
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use rust_decimal::Decimal;
@@ -14,6 +16,7 @@ pub struct App {
     pub inbox: Inbox,
     /// See `Config::public_base_url`.
     pub public_base_url: Option<String>,
+    pub fetch_policy: FetchPolicy,
 }
 
 /// A free call's credit headers: nothing used, the balance as read at authentication.
@@ -72,6 +75,41 @@ pub async fn cas(app: Arc<App>, req: Request) -> Response<Body> {
     let (result, credits) = app
         .inbox
         .list_cas(&caller, header(&req, INBOX_TOKEN), &body, &base)
+        .await;
+    gateway::respond(result, Some(credits), &rid)
+}
+
+/// `POST /v4/smart/parse`: JSON or multipart; see `parse_input`.
+pub async fn parse(app: Arc<App>, req: Request) -> Response<Body> {
+    let rid = request_id(&req);
+    let caller = match caller_of(&app, &req, &rid).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let decoded = async {
+        let base = public_base(&app, &req)?;
+        let content_type = header(&req, "content-type");
+        let input = if parse_input::is_multipart(content_type) {
+            let body = gateway::body_bytes(&req);
+            if body.len() > parse_input::MAX_PARSE_BODY_BYTES {
+                return Err(crate::adapters::pdf_fetch::too_large());
+            }
+            parse_input::from_multipart(content_type.unwrap_or_default(), body.to_vec()).await?
+        } else {
+            let body: ParseRequest =
+                gateway::json_body_up_to(&req, parse_input::MAX_PARSE_BODY_BYTES)?;
+            parse_input::from_json(body)?
+        };
+        Ok((input, base))
+    }
+    .await;
+    let (input, base) = match decoded {
+        Ok(decoded) => decoded,
+        Err(e) => return gateway::respond::<()>(Err(e), Some(free(&caller)), &rid),
+    };
+    let (result, credits) = app
+        .inbox
+        .smart_parse(&caller, input, app.fetch_policy, &base)
         .await;
     gateway::respond(result, Some(credits), &rid)
 }

@@ -34,6 +34,9 @@ where
     let app = Arc::new(App {
         inbox,
         public_base_url: config.public_base_url.clone(),
+        fetch_policy: crate::adapters::pdf_fetch::FetchPolicy {
+            allow_local_targets: config.allow_local_pdf_urls,
+        },
     });
     let handler = Arc::new(handler);
     lambda_http::run(service_fn(move |req: Request| {

@@ -217,6 +217,7 @@ impl TestApp {
             public_base_url: None,
             inbox_token_ttl_seconds: DEFAULT_INBOX_TOKEN_TTL_SECONDS,
             oauth_state_ttl_seconds: 600,
+            allow_local_pdf_urls: true,
         };
         let clock = Arc::new(TestClock::default());
         let inbox = build_inbox(&config, &sdk, clock.clone())
@@ -235,6 +236,9 @@ impl TestApp {
         let app = Arc::new(App {
             inbox,
             public_base_url: None,
+            fetch_policy: cas_inbox::adapters::pdf_fetch::FetchPolicy {
+                allow_local_targets: true,
+            },
         });
         let front = tokio::spawn(serve_front(listener, app.clone()));
         Self {
@@ -498,6 +502,7 @@ async fn route(app: Arc<App>, req: axum::extract::Request) -> axum::response::Re
         ("POST", "/v4/inbox/status") => handlers::status(app, request).await,
         ("POST", "/v4/inbox/disconnect") => handlers::disconnect(app, request).await,
         ("POST", "/v4/inbox/cas") => handlers::cas(app, request).await,
+        ("POST", "/v4/smart/parse") => handlers::parse(app, request).await,
         ("GET", p) if p.starts_with("/v4/files/") && p.matches('/').count() == 4 => {
             handlers::download(app, request).await
         }

@@ -10,4 +10,5 @@ mod lambda_watch;
 mod lifecycle;
 mod listing;
 mod mailbox;
+mod parsing;
 mod security;

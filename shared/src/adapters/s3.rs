@@ -62,6 +62,24 @@ impl FileStore for S3Files {
         }
     }
 
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, InfraError> {
+        match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let bytes = out.body.collect().await.map_err(|e| err("read", e))?;
+                Ok(Some(bytes.into_bytes().to_vec()))
+            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => Ok(None),
+            Err(e) => Err(err("get", e)),
+        }
+    }
+
     async fn presigned_get(&self, key: &str, ttl_seconds: u64) -> Result<String, InfraError> {
         let config = PresigningConfig::expires_in(Duration::from_secs(ttl_seconds))
             .map_err(|e| err("presign config", e))?;

@@ -35,16 +35,22 @@ pub struct ListingQuery {
     pub types: Vec<CasType>,
     pub start: NaiveDate,
     pub end: NaiveDate,
+    /// With `parse: true`: the password to open the statements with.
+    pub parse_password: Option<String>,
 }
 
 impl ListingQuery {
     /// `today` is the current date in IST.
     pub fn parse(request: &ListCasRequest, today: NaiveDate) -> Result<Self, ApiError> {
-        if request.parse == Some(true) {
-            return Err(ApiError::invalid_request(
-                "parse: true is not available yet; list without it",
-            ));
-        }
+        let parse_password = match (request.parse, &request.password) {
+            (Some(true), Some(password)) => Some(password.clone()),
+            (Some(true), None) => {
+                return Err(ApiError::invalid_request(
+                    "parse: true needs the statements' password",
+                ));
+            }
+            _ => None,
+        };
         let mut types = BTreeSet::new();
         for raw in request.cas_types.iter().flatten() {
             types.insert(CasType::parse(raw).map_err(ApiError::invalid_request)?);
@@ -91,7 +97,12 @@ impl ListingQuery {
         if end < start {
             return Err(ApiError::invalid_request("end_date is before start_date"));
         }
-        Ok(Self { types, start, end })
+        Ok(Self {
+            types,
+            start,
+            end,
+            parse_password,
+        })
     }
 
     /// `[after, before)` in epoch seconds: from the start day's midnight to the day after the
@@ -193,6 +204,15 @@ impl Inbox {
             Err(e) => return (Err(e), usage),
         }
         let result = self.find_files(&connection, &query, link_base).await;
+        if let Ok(listed) = &result {
+            let parsed = listed.files.iter().filter(|f| f.parsed.is_some()).count();
+            if parsed > 0 {
+                usage.used += super::parsing::PARSE_COST * Decimal::from(parsed);
+                if let Ok(Some(tenant)) = self.store.tenant(&caller.tenant.id).await {
+                    usage.remaining = tenant.credits;
+                }
+            }
+        }
         if result.is_err() {
             // A pull that found nothing because of us or Google is not billed.
             if let Ok(balance) = self.store.add_credits(&caller.tenant.id, LIST_COST).await {
@@ -203,6 +223,34 @@ impl Inbox {
             }
         }
         (result, usage)
+    }
+
+    /// Adds the statement's parse (charged 1 credit) or why it could not be parsed.
+    async fn with_parsed(
+        &self,
+        tenant_id: &str,
+        mut file: CasFile,
+        bytes: Vec<u8>,
+        password: &str,
+    ) -> CasFile {
+        let as_error = |e: ApiError| FileError {
+            message_id: None,
+            filename: None,
+            code: e.code.as_str().to_string(),
+            msg: e.msg,
+        };
+        match self.parse_pdf(bytes, password.to_string()).await {
+            Ok(portfolio) => {
+                match tenants::charge(self.store.as_ref(), tenant_id, super::parsing::PARSE_COST)
+                    .await
+                {
+                    Ok(_) => file.parsed = Some(Box::new(portfolio)),
+                    Err(e) => file.parse_error = Some(as_error(e)),
+                }
+            }
+            Err(e) => file.parse_error = Some(as_error(e)),
+        }
+        file
     }
 
     /// Where a download link leads: a presigned S3 URL of a few minutes, if the link is ours
@@ -371,15 +419,22 @@ impl Inbox {
                 .await;
             let stored = match fetched {
                 Ok(bytes) => {
-                    self.store_file(
-                        session.connection,
-                        &message,
-                        &attachment.filename,
-                        cas_type,
-                        &bytes,
-                        link_base,
-                    )
-                    .await
+                    let stored = self
+                        .store_file(
+                            session.connection,
+                            &message,
+                            &attachment.filename,
+                            cas_type,
+                            &bytes,
+                            link_base,
+                        )
+                        .await;
+                    match (stored, &query.parse_password) {
+                        (Ok(file), Some(password)) => Ok(self
+                            .with_parsed(&session.connection.tenant_id, file, bytes, password)
+                            .await),
+                        (stored, _) => stored,
+                    }
                 }
                 Err(e) => Err(e),
             };
@@ -488,6 +543,21 @@ mod tests {
             let err = ListingQuery::parse(&bad, today()).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidRequest, "{bad:?}");
         }
+        let mut parse = req(None, None, None);
+        parse.parse = Some(true);
+        assert_eq!(
+            ListingQuery::parse(&parse, today()).unwrap_err().code,
+            ErrorCode::InvalidRequest,
+            "parse needs a password"
+        );
+        parse.password = Some("pw".into());
+        assert_eq!(
+            ListingQuery::parse(&parse, today())
+                .unwrap()
+                .parse_password
+                .as_deref(),
+            Some("pw")
+        );
         let only_start =
             ListingQuery::parse(&req(Some("2024-06-01"), None, None), today()).unwrap();
         assert_eq!(only_start.end, today());

@@ -6,6 +6,7 @@ pub mod inbox_token;
 pub mod links;
 pub mod listing;
 pub mod model;
+pub mod parsing;
 pub mod pkce;
 pub mod ports;
 pub mod redirect_uri;

@@ -223,6 +223,8 @@ pub trait FileStore: Send + Sync {
     /// Stores `bytes` under `key` unless an object is already there (same content by naming).
     async fn put_if_absent(&self, key: &str, bytes: &[u8]) -> Result<(), InfraError>;
     async fn exists(&self, key: &str) -> Result<bool, InfraError>;
+    /// The object's bytes, or None when it is gone.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, InfraError>;
     /// A plain GET URL for the object, valid for `ttl_seconds`.
     async fn presigned_get(&self, key: &str, ttl_seconds: u64) -> Result<String, InfraError>;
     async fn delete_prefix(&self, prefix: &str) -> Result<(), InfraError>;

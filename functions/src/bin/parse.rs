@@ -1,0 +1,6 @@
+//! Lambda function `parse`: see `cas_inbox::handlers::parse`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    cas_inbox::runtime::run(cas_inbox::handlers::parse).await
+}

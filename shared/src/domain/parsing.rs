@@ -1,0 +1,126 @@
+//! `POST /v4/smart/parse` and `parse: true` on listings: a PDF (uploaded, fetched, or one of
+//! our own download links) read by the `cas-parser` crate.
+
+use super::inbox::{Caller, Inbox, rfc3339};
+use super::listing::file_key;
+use super::tenants;
+use crate::adapters::pdf_fetch::{FetchPolicy, fetch_pdf, too_large};
+use crate::api::{CreditUsage, Portfolio};
+use crate::error::{ApiError, ErrorCode};
+use crate::parse_input::{ParseInput, PdfSource};
+use cas_parser::ParseError;
+use rust_decimal::Decimal;
+
+/// One parsed statement costs 1 credit; failures are not billed.
+pub const PARSE_COST: Decimal = Decimal::ONE;
+
+pub fn parse_error(e: ParseError) -> ApiError {
+    match e {
+        ParseError::InvalidPassword => ApiError::new(
+            ErrorCode::InvalidPassword,
+            "The password does not open this PDF",
+        ),
+        ParseError::InvalidPdf(_) => {
+            ApiError::new(ErrorCode::InvalidPdf, "The file is not a readable PDF")
+        }
+        ParseError::UnsupportedFormat => ApiError::new(
+            ErrorCode::UnsupportedFormat,
+            "Not a CAS this service reads (CAMS and KFintech detailed statements today)",
+        ),
+        ParseError::Malformed(detail) => ApiError::new(
+            ErrorCode::UnsupportedFormat,
+            format!("The statement's layout could not be read: {detail}"),
+        ),
+        ParseError::TooLarge { .. } => too_large(),
+    }
+}
+
+impl Inbox {
+    /// Reads a statement on a blocking thread (PDF work is CPU-bound).
+    pub async fn parse_pdf(&self, bytes: Vec<u8>, password: String) -> Result<Portfolio, ApiError> {
+        let parsed = tokio::task::spawn_blocking(move || cas_parser::parse(&bytes, &password))
+            .await
+            .map_err(ApiError::internal)?;
+        let mut portfolio = parsed.map_err(parse_error)?;
+        portfolio.meta.generated_at = Some(rfc3339(self.clock.now()));
+        Ok(portfolio)
+    }
+
+    /// The bytes behind a parse request. Our own download links are read from the bucket
+    /// directly (after checking their signature), never fetched over the network.
+    async fn pdf_bytes(
+        &self,
+        source: PdfSource,
+        policy: FetchPolicy,
+        own_base: &str,
+    ) -> Result<Vec<u8>, ApiError> {
+        let url = match source {
+            PdfSource::Bytes(bytes) => return Ok(bytes),
+            PdfSource::Url(url) => url,
+        };
+        let own_prefix = format!("{}/v4/files/", own_base.trim_end_matches('/'));
+        let Some(rest) = url.strip_prefix(&own_prefix) else {
+            return fetch_pdf(&url, policy).await;
+        };
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let mut expires = None;
+        let mut signature = String::new();
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            match k.as_ref() {
+                "expires" => expires = v.parse::<i64>().ok(),
+                "sig" => signature = v.into_owned(),
+                _ => {}
+            }
+        }
+        // The same checks as the download function; the presigned URL it would make is not
+        // needed here.
+        self.download_url(path, expires, &signature).await?;
+        let (connection_id, filename) = path.split_once('/').unwrap_or_default();
+        self.files
+            .get(&file_key(connection_id, filename))
+            .await
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "The file is gone"))
+    }
+
+    /// `POST /v4/smart/parse`.
+    pub async fn smart_parse(
+        &self,
+        caller: &Caller,
+        input: ParseInput,
+        policy: FetchPolicy,
+        own_base: &str,
+    ) -> (Result<Portfolio, ApiError>, CreditUsage) {
+        let mut usage = CreditUsage {
+            used: Decimal::ZERO,
+            remaining: caller.tenant.credits,
+        };
+        // Refuse before any work when the balance cannot pay; charge only for a success.
+        if caller.tenant.credits < PARSE_COST {
+            return (
+                Err(ApiError::new(
+                    ErrorCode::InsufficientCredits,
+                    format!(
+                        "Parsing needs {PARSE_COST} credit; the balance is {}",
+                        caller.tenant.credits
+                    ),
+                )),
+                usage,
+            );
+        }
+        let result = async {
+            let bytes = self.pdf_bytes(input.source, policy, own_base).await?;
+            self.parse_pdf(bytes, input.password).await
+        }
+        .await;
+        let portfolio = match result {
+            Ok(p) => p,
+            Err(e) => return (Err(e), usage),
+        };
+        match tenants::charge(self.store.as_ref(), &caller.tenant.id, PARSE_COST).await {
+            Ok(charged) => usage = charged,
+            Err(e) => return (Err(e), usage),
+        }
+        (Ok(portfolio), usage)
+    }
+}
