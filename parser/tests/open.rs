@@ -8,6 +8,9 @@ use cas_parser::pdf::{MAX_PDF_BYTES, extract_pages};
 use cas_parser::{CasKind, CasVariant, ParseError, open};
 use serde_json::Value;
 
+mod common;
+use common::Lcg;
+
 const RTA_PASSWORD: &str = "Demo@1234";
 const PAN_PASSWORD: &str = "ABCDE1234F";
 
@@ -62,26 +65,6 @@ fn pdf(name: &str) -> Vec<u8> {
 
 fn truth(name: &str) -> Value {
     serde_json::from_slice(&std::fs::read(fixture_path(&format!("{name}.json"))).unwrap()).unwrap()
-}
-
-/// Small deterministic generator (64-bit LCG, Knuth's constants) so the
-/// mutation test needs no extra dependency and always mutates the same bytes.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
 }
 
 #[test]

@@ -7,6 +7,9 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use std::str::FromStr;
 
+mod common;
+use common::Lcg;
+
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 fn load(name: &str) -> (Portfolio, Value) {
@@ -155,22 +158,6 @@ fn depository_statements_are_not_read_yet() {
         cas_parser::parse(&pdf, "ABCDE1234F"),
         Err(cas_parser::ParseError::UnsupportedFormat)
     ));
-}
-
-/// A tiny deterministic generator, so failures reproduce.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 /// The statement reader never panics on a scrambled layout: runs dropped, moved to other

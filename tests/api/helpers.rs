@@ -375,6 +375,20 @@ impl TestApp {
         let _ = self._sandbox.0.wait();
     }
 
+    /// How many 429s the sandbox served for quota (a benchmark and tests assert zero).
+    pub async fn quota_violations(&self) -> u64 {
+        let v: serde_json::Value = self
+            .http
+            .post(format!("{}/_sandbox/quota", self.sandbox_url))
+            .send()
+            .await
+            .expect("quota")
+            .json()
+            .await
+            .expect("quota json");
+        v["violations"].as_u64().expect("violations")
+    }
+
     pub async fn sandbox_grants(&self) -> Vec<serde_json::Value> {
         self.http
             .get(format!("{}/_sandbox/grants", self.sandbox_url))

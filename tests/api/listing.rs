@@ -145,19 +145,6 @@ async fn download(url: &str) -> (u16, Vec<u8>) {
     (res.status().as_u16(), res.bytes().await.unwrap().to_vec())
 }
 
-async fn quota_violations(app: &TestApp) -> u64 {
-    let v: Value = app
-        .http
-        .post(format!("{}/_sandbox/quota", app.sandbox_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["violations"].as_u64().unwrap()
-}
-
 #[tokio::test]
 async fn lists_every_cas_of_the_window_and_none_of_the_traps() {
     let mail = investor_mailbox();
@@ -229,7 +216,7 @@ async fn lists_every_cas_of_the_window_and_none_of_the_traps() {
             .format("%Y-%m-%d")
             .to_string()
     );
-    assert_eq!(quota_violations(&app).await, 0);
+    assert_eq!(app.quota_violations().await, 0);
 }
 
 #[tokio::test]
@@ -371,22 +358,7 @@ async fn the_same_attachment_is_stored_once_and_disconnect_removes_the_files() {
 
 #[tokio::test]
 async fn pages_beyond_500_messages() {
-    let mail = Mailboxes::new();
-    for i in 0..520 {
-        mail.add(
-            &format!("{i:04}.eml"),
-            &Mail::new(
-                "eCAS@cdslstatement.com",
-                "CDSL Consolidated Account Statement",
-                days_ago(1 + i % 20),
-            )
-            .attach(
-                "NOV2025_AA12345678_TXN.pdf",
-                "application/pdf",
-                pdf(&format!("cdsl-{i}")),
-            ),
-        );
-    }
+    let mail = Mailboxes::with_cdsl_mails(520, 20);
     let app = TestApp::spawn_with(Some(mail.path())).await;
     let token = app.connect_inbox().await.inbox_token;
     let files = files_of(list(&app, &token, None).await).await;
@@ -396,7 +368,7 @@ async fn pages_beyond_500_messages() {
         .map(|f| f["message_id"].as_str().unwrap())
         .collect();
     assert_eq!(ids.len(), 520, "none doubled");
-    assert_eq!(quota_violations(&app).await, 0);
+    assert_eq!(app.quota_violations().await, 0);
 }
 
 #[tokio::test]

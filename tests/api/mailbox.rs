@@ -26,6 +26,27 @@ impl Mailboxes {
         &self.root
     }
 
+    /// `n` CDSL statement mails with distinct PDFs, spread over the last `spread_days` days.
+    pub fn with_cdsl_mails(n: usize, spread_days: i64) -> Self {
+        let mailboxes = Self::new();
+        for i in 0..n {
+            mailboxes.add(
+                &format!("{i:04}.eml"),
+                &Mail::new(
+                    "eCAS@cdslstatement.com",
+                    "CDSL Consolidated Account Statement",
+                    days_ago(1 + (i as i64) % spread_days),
+                )
+                .attach(
+                    "NOV2025_AA12345678_TXN.pdf",
+                    "application/pdf",
+                    pdf(&format!("cdsl-{i}")),
+                ),
+            );
+        }
+        mailboxes
+    }
+
     /// Writes one mail into the demo account.
     pub fn add(&self, file: &str, mail: &Mail) {
         std::fs::write(self.root.join(DEMO).join(file), mail.to_eml()).expect("write eml");

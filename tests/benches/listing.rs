@@ -14,7 +14,7 @@ mod mailbox;
 
 use cas_inbox::api::ListCasRequest;
 use helpers::TestApp;
-use mailbox::{Mail, Mailboxes, days_ago, pdf};
+use mailbox::Mailboxes;
 use std::time::{Duration, Instant};
 
 const MAILS: usize = 100;
@@ -50,22 +50,7 @@ async fn time_listing(app: &TestApp, token: &str, concurrency: usize) -> Duratio
 
 #[tokio::main]
 async fn main() {
-    let mail = Mailboxes::new();
-    for i in 0..MAILS {
-        mail.add(
-            &format!("{i:04}.eml"),
-            &Mail::new(
-                "eCAS@cdslstatement.com",
-                "CDSL Consolidated Account Statement",
-                days_ago(1 + (i as i64) % 25),
-            )
-            .attach(
-                "NOV2025_AA12345678_TXN.pdf",
-                "application/pdf",
-                pdf(&format!("cdsl-{i}")),
-            ),
-        );
-    }
+    let mail = Mailboxes::with_cdsl_mails(MAILS, 25);
     let app = TestApp::spawn_with(Some(mail.path())).await;
     let token = app.connect_inbox().await.inbox_token;
     // Plenty of credits for every run.
@@ -86,15 +71,7 @@ async fn main() {
 
     let sequential = time_listing(&app, &token, 1).await;
     let concurrent = time_listing(&app, &token, app.app.inbox.settings.fetch_concurrency).await;
-    let violations: serde_json::Value = app
-        .http
-        .post(format!("{}/_sandbox/quota", app.sandbox_url))
-        .send()
-        .await
-        .expect("quota")
-        .json()
-        .await
-        .expect("quota json");
+    let violations = app.quota_violations().await;
     println!("listing {MAILS} CAS mails, 100 ms per Gmail call, median of {RUNS} runs:");
     println!(
         "  sequential (1 at a time)        {:>7.2} s",
@@ -109,8 +86,5 @@ async fn main() {
         "  speed-up                        {:>7.2}x",
         sequential.as_secs_f64() / concurrent.as_secs_f64()
     );
-    println!(
-        "  quota violations (429s for quota) {}",
-        violations["violations"]
-    );
+    println!("  quota violations (429s for quota) {}", violations);
 }
