@@ -151,6 +151,14 @@ fn kfintech_statements_read_to_the_generators_values() {
     check("kfintech_rc440", "kfintech");
 }
 
+/// Segregated portfolio, zero-balance folios, nominees, names with `&`, `(`, `%`, `:` and names
+/// that wrap onto a second line (cas_pdf.py `--extras`).
+#[test]
+fn statements_with_extras_read_to_the_generators_values() {
+    check("cams_extras_aes128", "cams");
+    check("kfintech_extras_aes256", "kfintech");
+}
+
 #[test]
 fn depository_statements_are_not_read_yet() {
     let pdf = std::fs::read(format!("{FIXTURES}/cdsl_rc4128.pdf")).unwrap();
