@@ -38,6 +38,8 @@ const MAX_CMAP_BYTES: usize = 1024 * 1024;
 const MAX_FONTS: usize = 512;
 /// Runs kept per page (a page of a statement has a few hundred).
 const MAX_RUNS_PER_PAGE: usize = 50_000;
+/// Form XObjects drawn inside form XObjects: real files nest one or two deep.
+const MAX_FORM_DEPTH: usize = 8;
 /// Default vertical tolerance (points) for [`Page::lines`].
 pub const LINE_TOLERANCE: f32 = 2.0;
 
@@ -256,21 +258,156 @@ fn extract_all(doc: &Document) -> Result<Vec<Page>, ParseError> {
             "more than {MAX_PAGES} pages"
         )));
     }
-    let mut budget = MAX_TOTAL_CONTENT_BYTES;
-    let mut fonts = FontCache::default();
-    let mut ops_left = MAX_TOTAL_OPS;
-    let mut pages = Vec::with_capacity(page_ids.len());
-    for (number, id) in page_ids {
+    let mut extraction = Extraction {
+        doc,
+        fonts: FontCache::default(),
+        ops_left: MAX_TOTAL_OPS,
+        bytes_left: MAX_TOTAL_CONTENT_BYTES,
+    };
+    let pages = page_ids
+        .into_iter()
+        .map(|(number, id)| Page {
+            number,
+            runs: extraction.page_runs(id),
+        })
+        .collect();
+    Ok(pages)
+}
+
+/// Walks page content, and the form XObjects it draws, within the document-wide budgets.
+struct Extraction<'a> {
+    doc: &'a Document,
+    fonts: FontCache<'a>,
+    /// Content operators still to interpret, all pages and forms together.
+    ops_left: usize,
+    /// Decompressed content still allowed, all pages and forms together.
+    bytes_left: usize,
+}
+
+impl<'a> Extraction<'a> {
+    fn page_runs(&mut self, page: ObjectId) -> Vec<TextRun> {
         // A page whose content cannot be read contributes no text rather
         // than failing the statement; detection decides whether enough is left.
-        let content = doc
-            .get_page_content_with_limit(id, budget)
+        let content = self
+            .doc
+            .get_page_content_with_limit(page, self.bytes_left)
             .unwrap_or_default();
-        budget = budget.saturating_sub(content.len());
-        let runs = page_runs(&fonts.page_fonts(doc, id), &content, &mut ops_left);
-        pages.push(Page { number, runs });
+        self.bytes_left = self.bytes_left.saturating_sub(content.len());
+        let resources = page_resources(self.doc, page);
+        let mut interp = Interp::new(self.fonts.fonts_in(self.doc, &resources));
+        let mut page_ops = MAX_OPS_PER_PAGE;
+        self.interpret(&mut interp, &content, &resources, 0, &mut page_ops);
+        interp.runs
     }
-    Ok(pages)
+
+    fn interpret(
+        &mut self,
+        interp: &mut Interp<'a>,
+        content: &[u8],
+        resources: &[&'a Dictionary],
+        depth: usize,
+        page_ops: &mut usize,
+    ) {
+        // Operations are decoded lazily so a huge stream stops at the bound.
+        for op in Content::decode_iter(content) {
+            if *page_ops == 0 || self.ops_left == 0 {
+                break;
+            }
+            *page_ops -= 1;
+            self.ops_left -= 1;
+            let Ok(op) = op else { break };
+            if op.operator == "Do" {
+                let form = op
+                    .operands
+                    .first()
+                    .and_then(|o| o.as_name().ok())
+                    .and_then(|name| form_xobject(self.doc, resources, name));
+                if let Some(form) = form
+                    && depth < MAX_FORM_DEPTH
+                {
+                    self.draw_form(interp, form, resources, depth, page_ops);
+                }
+                continue;
+            }
+            interp.op(&op.operator, &op.operands);
+        }
+    }
+
+    /// A form XObject is drawn like inline content under its `/Matrix`, with its own
+    /// resources (or, as older files do, the caller's) and a fresh graphics-state stack
+    /// (ISO 32000-1 8.10.1), so nothing inside it can pop the caller's state.
+    fn draw_form(
+        &mut self,
+        interp: &mut Interp<'a>,
+        form: &'a lopdf::Stream,
+        outer_resources: &[&'a Dictionary],
+        depth: usize,
+        page_ops: &mut usize,
+    ) {
+        let Ok(content) = form.decompressed_content_with_limit(self.bytes_left) else {
+            return;
+        };
+        self.bytes_left = self.bytes_left.saturating_sub(content.len());
+        let own: Vec<&'a Dictionary> = match form
+            .dict
+            .get_deref(b"Resources", self.doc)
+            .and_then(Object::as_dict)
+        {
+            Ok(dict) => vec![dict],
+            Err(_) => outer_resources.to_vec(),
+        };
+        let matrix = form
+            .dict
+            .get_deref(b"Matrix", self.doc)
+            .and_then(Object::as_array)
+            .ok()
+            .and_then(|a| nums::<6>(a))
+            .unwrap_or(IDENTITY);
+        let fonts = self.fonts.fonts_in(self.doc, &own);
+        let outer_fonts = std::mem::replace(&mut interp.fonts, fonts);
+        let outer_stack = std::mem::take(&mut interp.stack);
+        let outer_gs = interp.gs.clone();
+        let (outer_tm, outer_tlm) = (interp.tm, interp.tlm);
+        interp.gs.ctm = mul(&matrix, &interp.gs.ctm);
+        self.interpret(interp, &content, &own, depth + 1, page_ops);
+        interp.fonts = outer_fonts;
+        interp.stack = outer_stack;
+        interp.gs = outer_gs;
+        (interp.tm, interp.tlm) = (outer_tm, outer_tlm);
+    }
+}
+
+/// The page's `/Resources`, nearest first (a page inherits them from the page tree).
+fn page_resources(doc: &Document, page: ObjectId) -> Vec<&Dictionary> {
+    let Ok((direct, referenced)) = doc.get_page_resources(page) else {
+        return Vec::new();
+    };
+    direct
+        .into_iter()
+        .chain(
+            referenced
+                .into_iter()
+                .filter_map(|id| doc.get_dictionary(id).ok()),
+        )
+        .collect()
+}
+
+/// `/name` in the resources' `/XObject`, if it is a form (images carry no text).
+fn form_xobject<'a>(
+    doc: &'a Document,
+    resources: &[&'a Dictionary],
+    name: &[u8],
+) -> Option<&'a lopdf::Stream> {
+    resources.iter().find_map(|r| {
+        let stream = r
+            .get_deref(b"XObject", doc)
+            .and_then(Object::as_dict)
+            .and_then(|x| x.get_deref(name, doc))
+            .and_then(Object::as_stream)
+            .ok()?;
+        let subtype = stream.dict.get(b"Subtype").and_then(Object::as_name).ok();
+        (subtype == Some(b"Form".as_slice())).then_some(stream)
+    })
 }
 
 /// A font's decoder plus what is needed to estimate advance widths.
@@ -340,20 +477,29 @@ struct FontCache<'a> {
 }
 
 impl<'a> FontCache<'a> {
-    fn page_fonts(&mut self, doc: &'a Document, page: ObjectId) -> PageFonts<'a> {
-        let Ok(fonts) = doc.get_page_fonts(page) else {
-            return BTreeMap::new();
-        };
+    /// The fonts named in `resources` (the first dictionary naming a font wins).
+    fn fonts_in(&mut self, doc: &'a Document, resources: &[&'a Dictionary]) -> PageFonts<'a> {
         let mut out = BTreeMap::new();
-        for (name, font) in fonts {
-            let addr = std::ptr::from_ref(font) as usize;
-            let decode = self.by_addr.len() < MAX_FONTS;
-            let info = self
-                .by_addr
-                .entry(addr)
-                .or_insert_with(|| Rc::new(font_info(doc, font, decode)))
-                .clone();
-            out.insert(name, info);
+        for r in resources {
+            let Ok(fonts) = r.get_deref(b"Font", doc).and_then(Object::as_dict) else {
+                continue;
+            };
+            for (name, font) in fonts.iter() {
+                if out.contains_key(name) {
+                    continue;
+                }
+                let Ok(font) = doc.dereference(font).and_then(|(_, f)| f.as_dict()) else {
+                    continue;
+                };
+                let addr = std::ptr::from_ref(font) as usize;
+                let decode = self.by_addr.len() < MAX_FONTS;
+                let info = self
+                    .by_addr
+                    .entry(addr)
+                    .or_insert_with(|| Rc::new(font_info(doc, font, decode)))
+                    .clone();
+                out.insert(name.clone(), info);
+            }
         }
         out
     }
@@ -438,8 +584,8 @@ struct GState {
     rise: f32,
 }
 
-struct Interp<'a, 'f> {
-    fonts: &'f PageFonts<'a>,
+struct Interp<'a> {
+    fonts: PageFonts<'a>,
     gs: GState,
     stack: Vec<GState>,
     tm: Matrix,
@@ -461,7 +607,27 @@ fn nums<const N: usize>(ops: &[Object]) -> Option<[f32; N]> {
     Some(out)
 }
 
-impl Interp<'_, '_> {
+impl<'a> Interp<'a> {
+    fn new(fonts: PageFonts<'a>) -> Self {
+        Interp {
+            fonts,
+            gs: GState {
+                ctm: IDENTITY,
+                font: Vec::new(),
+                font_size: 0.0,
+                leading: 0.0,
+                char_spacing: 0.0,
+                word_spacing: 0.0,
+                h_scale: 1.0,
+                rise: 0.0,
+            },
+            stack: Vec::new(),
+            tm: IDENTITY,
+            tlm: IDENTITY,
+            runs: Vec::new(),
+        }
+    }
+
     fn next_line(&mut self, tx: f32, ty: f32) {
         self.tlm = mul(&translate(tx, ty), &self.tlm);
         self.tm = self.tlm;
@@ -604,35 +770,6 @@ impl Interp<'_, '_> {
             _ => {}
         }
     }
-}
-
-/// Interprets one page's content stream for its text runs. Form XObjects
-/// (`Do`) are not followed: statements draw their text directly.
-fn page_runs(fonts: &PageFonts<'_>, content: &[u8], ops_left: &mut usize) -> Vec<TextRun> {
-    let mut interp = Interp {
-        fonts,
-        gs: GState {
-            ctm: IDENTITY,
-            font: Vec::new(),
-            font_size: 0.0,
-            leading: 0.0,
-            char_spacing: 0.0,
-            word_spacing: 0.0,
-            h_scale: 1.0,
-            rise: 0.0,
-        },
-        stack: Vec::new(),
-        tm: IDENTITY,
-        tlm: IDENTITY,
-        runs: Vec::new(),
-    };
-    // Operations are decoded lazily so a huge stream stops at the bound.
-    for op in Content::decode_iter(content).take(MAX_OPS_PER_PAGE.min(*ops_left)) {
-        *ops_left -= 1;
-        let Ok(op) = op else { break };
-        interp.op(&op.operator, &op.operands);
-    }
-    interp.runs
 }
 
 #[cfg(test)]

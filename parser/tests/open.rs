@@ -437,7 +437,7 @@ fn mutated_plain_statements_never_panic_or_hang() {
         assert_eq!(copy, original, "{name}");
     }
     let sources: Vec<(&str, &'static str)> = names.iter().map(|n| (*n, "")).collect();
-    fuzz_bytes(&sources, &plain, 400, 2_026_112_6);
+    fuzz_bytes(&sources, &plain, 400, 20_261_126);
 }
 
 /// A one-page PDF with `content` as its (uncompressed) page content and
@@ -448,16 +448,6 @@ fn minimal_pdf(content: &[u8], extra: &[u8]) -> Vec<u8> {
 
 /// [`minimal_pdf`] with `font_keys` added to its Helvetica font dictionary.
 fn minimal_pdf_with_font(content: &[u8], font_keys: &[u8], extra: &[u8]) -> Vec<u8> {
-    let mut out = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    let mut obj = |out: &mut Vec<u8>, body: &[u8]| {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", offsets.len()).as_bytes());
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    };
-    obj(&mut out, b"<< /Type /Catalog /Pages 2 0 R >>");
-    obj(&mut out, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
     let page = [
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
           /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
@@ -466,15 +456,37 @@ fn minimal_pdf_with_font(content: &[u8], font_keys: &[u8], extra: &[u8]) -> Vec<
         b" >> >> >> >>",
     ]
     .concat();
-    obj(&mut out, &page);
-    let stream = [
-        format!("<< /Length {} >>\nstream\n", content.len()).as_bytes(),
+    pdf_of_objects(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        page,
+        stream_object(b"", content),
+        extra.to_vec(),
+    ])
+}
+
+/// A stream object's body: `dict_keys` go into its dictionary beside `/Length`.
+fn stream_object(dict_keys: &[u8], content: &[u8]) -> Vec<u8> {
+    [
+        format!("<< /Length {} ", content.len()).as_bytes(),
+        dict_keys,
+        b" >>\nstream\n",
         content,
         b"\nendstream",
     ]
-    .concat();
-    obj(&mut out, &stream);
-    obj(&mut out, extra);
+    .concat()
+}
+
+/// Objects `1 0 obj` … in order (object 1 must be the catalog), with a correct xref table.
+fn pdf_of_objects(bodies: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for body in bodies {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", offsets.len()).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
     let xref = out.len();
     out.extend_from_slice(
         format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes(),
@@ -490,6 +502,59 @@ fn minimal_pdf_with_font(content: &[u8], font_keys: &[u8], extra: &[u8]) -> Vec<
         .as_bytes(),
     );
     out
+}
+
+#[test]
+fn text_inside_form_xobjects_is_extracted_where_it_is_drawn() {
+    // The page draws form Fm1 under a translation; Fm1 (its own /Matrix and resources) shows
+    // the CAMS marker and draws Fm2, which draws itself forever; Fm1's surplus `Q`s must not
+    // pop the page's state, and an image XObject is skipped.
+    let page_content = b"q 1 0 0 1 100 200 cm /Fm1 Do /Img Do Q \
+                         BT /F1 10 Tf 50 700 Td (after the form) Tj ET";
+    let fm1 = b"BT /F1 8 Tf 5 5 Td (CAMSCASWS inside a form) Tj ET /Fm2 Do Q Q Q";
+    let fm2 = b"BT /F1 8 Tf 0 0 Td (again) Tj ET /Fm2 Do";
+    let font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec();
+    let resources = b"/Resources << /Font << /F1 5 0 R >> /XObject << /Fm2 7 0 R >> >>";
+    let bytes = pdf_of_objects(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+           /Resources << /Font << /F1 5 0 R >> /XObject << /Fm1 6 0 R /Img 8 0 R >> >> >>"
+            .to_vec(),
+        stream_object(b"", page_content),
+        font,
+        stream_object(
+            &[
+                b"/Type /XObject /Subtype /Form /BBox [0 0 500 500] /Matrix [1 0 0 1 10 20] "
+                    .as_slice(),
+                resources,
+            ]
+            .concat(),
+            fm1,
+        ),
+        stream_object(
+            &[b"/Type /XObject /Subtype /Form /BBox [0 0 9 9] ".as_slice(), resources].concat(),
+            fm2,
+        ),
+        stream_object(
+            b"/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8",
+            b"\x00",
+        ),
+    ]);
+    let st = open(&bytes, "").expect("the form's marker is found");
+    assert_eq!(st.kind, CasKind::Cams);
+    let runs = &st.pages[0].runs;
+    let marker = runs
+        .iter()
+        .find(|r| r.text == "CAMSCASWS inside a form")
+        .unwrap();
+    // page cm (100, 200) + form matrix (10, 20) + Td (5, 5)
+    assert_eq!((marker.x, marker.y, marker.font_size), (115.0, 225.0, 8.0));
+    let after = runs.iter().find(|r| r.text == "after the form").unwrap();
+    assert_eq!((after.x, after.y), (50.0, 700.0));
+    // Fm2's self-reference stops at the nesting bound: a few copies, not a hang.
+    let again = runs.iter().filter(|r| r.text == "again").count();
+    assert!((1..=8).contains(&again), "{again}");
 }
 
 #[test]
