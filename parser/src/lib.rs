@@ -16,6 +16,7 @@
 //! Errors are [`ParseError`]; no input, however malformed, makes these panic.
 
 pub mod detect;
+pub mod mf_summary;
 pub mod model;
 pub mod money;
 pub mod mutual_fund;
@@ -46,8 +47,11 @@ pub enum ParseError {
 }
 
 /// Opens a statement and reads it into the unified portfolio shape. CAMS and KFintech detailed
-/// statements are read; CDSL/NSDL and summary statements answer `UnsupportedFormat` for now.
+/// and summary statements are read; CDSL/NSDL answer `UnsupportedFormat` for now.
 pub fn parse(bytes: &[u8], password: &str) -> Result<model::Portfolio, ParseError> {
     let statement = open(bytes, password)?;
-    mutual_fund::parse(&statement)
+    match statement.variant {
+        CasVariant::Summary => mf_summary::parse(&statement),
+        _ => mutual_fund::parse(&statement),
+    }
 }

@@ -144,52 +144,6 @@ impl Reader {
         }
     }
 
-    fn investor_block(&mut self, lines: &[Line]) {
-        let mut block = Vec::new();
-        for line in lines {
-            let left: Vec<&str> = line
-                .runs
-                .iter()
-                .filter(|r| r.x < INVESTOR_COLUMN_MAX_X)
-                .map(|r| r.text.trim())
-                .filter(|t| !t.is_empty())
-                .collect();
-            let text = left.join(" ");
-            if text == "PORTFOLIO SUMMARY" || text.starts_with("Date Transaction") {
-                break;
-            }
-            if text.is_empty() || is_furniture(&text) {
-                continue;
-            }
-            block.push(text);
-        }
-        let mut rest = Vec::new();
-        for text in block {
-            if let Some(email) = text.strip_prefix("Email Id:") {
-                self.investor.email = Some(email.trim().to_string());
-            } else if let Some(mobile) = text.strip_prefix("Mobile:") {
-                self.investor.mobile = Some(mobile.trim().to_string());
-            } else if text.starts_with("Phone") {
-                // `Phone Off:` / `Phone Res:` lines, often empty: not part of the address.
-            } else {
-                rest.push(text);
-            }
-        }
-        let mut rest = rest.into_iter();
-        self.investor.name = rest.next();
-        let address: Vec<String> = rest.collect();
-        if let Some(last) = address.last() {
-            self.investor.pincode = last
-                .split_whitespace()
-                .chain(address.iter().flat_map(|l| l.split_whitespace()))
-                .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
-                .map(String::from);
-        }
-        if !address.is_empty() {
-            self.investor.address = Some(address.join("\n"));
-        }
-    }
-
     fn close_scheme(&mut self) {
         let Some(open) = self.scheme.take() else {
             return;
@@ -341,6 +295,57 @@ impl Reader {
     }
 }
 
+/// The investor block at the top left of page 1, shared by the detailed and summary
+/// statements: `Email Id:`, the name, address lines, optional `Phone …:` lines, `Mobile:`.
+/// It starts at `Email Id:` and ends at `Mobile:`, so titles above and tables below stay out.
+pub(crate) fn investor_block(lines: &[Line]) -> Investor {
+    let mut investor = Investor::default();
+    let mut block = Vec::new();
+    let mut started = false;
+    for line in lines {
+        let left: Vec<&str> = line
+            .runs
+            .iter()
+            .filter(|r| r.x < INVESTOR_COLUMN_MAX_X)
+            .map(|r| r.text.trim())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let text = left.join(" ");
+        if text == "PORTFOLIO SUMMARY" || text.starts_with("Date Transaction") {
+            break;
+        }
+        if let Some(email) = text.strip_prefix("Email Id:") {
+            investor.email = Some(email.trim().to_string());
+            started = true;
+            continue;
+        }
+        if !started || text.is_empty() || is_furniture(&text) {
+            continue;
+        }
+        if let Some(mobile) = text.strip_prefix("Mobile:") {
+            investor.mobile = Some(mobile.trim().to_string());
+            break;
+        }
+        // `Phone Off:` / `Phone Res:` lines, often empty, are not part of the address.
+        if !text.starts_with("Phone") {
+            block.push(text);
+        }
+    }
+    let mut rest = block.into_iter();
+    investor.name = rest.next();
+    let address: Vec<String> = rest.collect();
+    investor.pincode = address
+        .iter()
+        .rev()
+        .flat_map(|l| l.split_whitespace())
+        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+        .map(String::from);
+    if !address.is_empty() {
+        investor.address = Some(address.join("\n"));
+    }
+    investor
+}
+
 /// A scheme line starts with the RTA's scheme code and a dash, e.g. `HMCOGT-HDFC …`.
 fn looks_like_scheme_start(text: &str) -> bool {
     text.split_once('-').is_some_and(|(code, _)| {
@@ -409,7 +414,7 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
     for (index, page) in statement.pages.iter().enumerate() {
         let lines = page.lines();
         if index == 0 {
-            reader.investor_block(&lines);
+            reader.investor = investor_block(&lines);
             if let Some(c) = lines.iter().find_map(|l| {
                 PERIOD
                     .captures(l.text().trim())

@@ -1,0 +1,129 @@
+//! CAMS and KFintech "Consolidated Account Summary" statements read into the portfolio shape,
+//! compared field by field with the generator's truth JSON (infra/fixtures/cas_pdf.py
+//! `--variant summary`; casparser 1.4.1 reads the same statements to the same values, checked
+//! by infra/fixtures/test_cas_pdf.py and test_oracle.py).
+
+use cas_parser::model::Portfolio;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::str::FromStr;
+
+mod common;
+use common::Lcg;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+fn load(name: &str) -> (Vec<u8>, Value) {
+    let pdf = std::fs::read(format!("{FIXTURES}/{name}.pdf")).unwrap();
+    let truth =
+        serde_json::from_str(&std::fs::read_to_string(format!("{FIXTURES}/{name}.json")).unwrap())
+            .unwrap();
+    (pdf, truth)
+}
+
+fn dec(v: &Value) -> Option<Decimal> {
+    v.as_str().map(|s| Decimal::from_str(s).unwrap())
+}
+
+fn check(name: &str, cas_type: &str) {
+    let (pdf, t) = load(name);
+    let p: Portfolio = cas_parser::parse(&pdf, "Demo@1234").expect("parses");
+    assert_eq!(p.meta.cas_type, cas_type);
+    assert_eq!(p.meta.statement_kind.as_deref(), Some("summary"));
+    let date = cas_parser::mutual_fund::iso_date(t["statement_period"]["to"].as_str().unwrap());
+    assert_eq!(p.meta.statement_period.from, date);
+    assert_eq!(p.meta.statement_period.to, date);
+    let inv = &t["investor"];
+    assert_eq!(p.investor.name.as_deref(), inv["name"].as_str());
+    assert_eq!(p.investor.email.as_deref(), inv["email"].as_str());
+    assert_eq!(p.investor.mobile.as_deref(), inv["mobile"].as_str());
+    assert_eq!(p.investor.address.as_deref(), inv["address"].as_str());
+
+    let truth_folios = t["folios"].as_array().unwrap();
+    assert_eq!(p.mutual_funds.len(), truth_folios.len(), "{name}: folios");
+    for (folio, tf) in p.mutual_funds.iter().zip(truth_folios) {
+        assert_eq!(folio.amc, tf["amc"].as_str().unwrap());
+        assert_eq!(folio.folio_number, tf["folio"].as_str().unwrap());
+        let schemes = tf["schemes"].as_array().unwrap();
+        assert_eq!(folio.schemes.len(), schemes.len(), "{}", folio.folio_number);
+        assert_eq!(folio.registrar.as_deref(), schemes[0]["rta"].as_str());
+        let mut value = Decimal::ZERO;
+        for (scheme, ts) in folio.schemes.iter().zip(schemes) {
+            let what = format!("{name} {}", scheme.name);
+            assert_eq!(scheme.name, ts["name"].as_str().unwrap(), "{what}");
+            assert_eq!(scheme.isin.as_deref(), ts["isin"].as_str(), "{what}");
+            assert_eq!(Some(scheme.units), dec(&ts["close"]), "{what}");
+            assert_eq!(Some(scheme.nav), dec(&ts["nav"]), "{what}");
+            assert_eq!(Some(scheme.value), dec(&ts["value"]), "{what}");
+            assert_eq!(scheme.cost, dec(&ts["cost"]), "{what}");
+            assert_eq!(
+                scheme.valuation_date.as_deref(),
+                ts["nav_date"].as_str(),
+                "{what}"
+            );
+            assert_eq!(scheme.open_units, None, "{what}");
+            assert!(scheme.transactions.is_empty(), "{what}");
+            value += scheme.value;
+        }
+        assert_eq!(folio.value, value);
+    }
+    assert_eq!(Some(p.summary.total_value), dec(&t["total_value"]));
+    assert_eq!(
+        p.summary.accounts["mutual_funds"].total_value,
+        p.summary.total_value
+    );
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+#[test]
+fn cams_summary_reads_to_the_generators_values() {
+    check("cams_summary_aes256", "cams");
+}
+
+#[test]
+fn kfintech_summary_reads_to_the_generators_values() {
+    check("kfintech_summary_rc4128", "kfintech");
+}
+
+/// The summary reader never panics on a scrambled layout (runs dropped, moved, cut,
+/// repeated or replaced by numbers), and each variant finishes quickly.
+#[test]
+fn scrambled_summaries_never_panic() {
+    let (pdf, _) = load("kfintech_summary_rc4128");
+    let statement = cas_parser::open(&pdf, "Demo@1234").unwrap();
+    let mut rng = Lcg(11);
+    for variant in 0..300 {
+        let mut scrambled = statement.clone();
+        for page in &mut scrambled.pages {
+            for _ in 0..(1 + rng.below(30)) {
+                if page.runs.is_empty() {
+                    break;
+                }
+                let n = page.runs.len();
+                let i = rng.below(n);
+                match rng.below(5) {
+                    0 => {
+                        page.runs.remove(i);
+                    }
+                    1 => page.runs[i].y = page.runs[rng.below(n)].y,
+                    2 => {
+                        let text = &page.runs[i].text;
+                        let cut = rng.below(text.chars().count() + 1);
+                        page.runs[i].text = text.chars().take(cut).collect();
+                    }
+                    3 => {
+                        let copy = page.runs[i].clone();
+                        page.runs.insert(rng.below(n), copy);
+                    }
+                    _ => page.runs[i].text = "(1,23,456.78)".into(),
+                }
+            }
+        }
+        let started = std::time::Instant::now();
+        let _ = cas_parser::mf_summary::parse(&scrambled);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "variant {variant} was slow"
+        );
+    }
+}
