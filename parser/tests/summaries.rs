@@ -85,6 +85,14 @@ fn kfintech_summary_reads_to_the_generators_values() {
     check("kfintech_summary_rc4128", "kfintech");
 }
 
+/// A holdings table over several pages, its header repeated on each (make_extra.py).
+#[test]
+fn summary_over_several_pages_reads_to_the_generators_values() {
+    let (pdf, _) = load("kfintech_summary_pages_aes128");
+    assert!(cas_parser::open(&pdf, "Demo@1234").unwrap().pages.len() >= 3);
+    check("kfintech_summary_pages_aes128", "kfintech");
+}
+
 /// The summary reader never panics on a scrambled layout (runs dropped, moved, cut,
 /// repeated or replaced by numbers), and each variant finishes quickly.
 #[test]
