@@ -135,3 +135,19 @@ fn scrambled_summaries_never_panic() {
         );
     }
 }
+
+#[test]
+fn cas_parse_prints_a_summary_as_on_its_date() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cas-parse"))
+        .arg(format!("{FIXTURES}/cams_summary_aes256.pdf"))
+        .args(["--password", "Demo@1234"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.starts_with("CAMS summary of Demo Investor, as on 2025-12-31\n"),
+        "{out}"
+    );
+    assert!(out.contains("total 1085943.07"), "{out}");
+}

@@ -57,13 +57,19 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let period = &portfolio.meta.statement_period;
-    println!(
-        "{} statement of {}, {} to {}",
-        portfolio.meta.cas_type.to_uppercase(),
-        portfolio.investor.name.as_deref().unwrap_or("?"),
-        period.from.as_deref().unwrap_or("?"),
-        period.to.as_deref().unwrap_or("?")
-    );
+    let investor = portfolio.investor.name.as_deref().unwrap_or("?");
+    let cas_type = portfolio.meta.cas_type.to_uppercase();
+    if portfolio.meta.statement_kind.as_deref() == Some("summary") {
+        // A summary states one date: its holdings as on that day.
+        let date = period.to.as_deref().unwrap_or("?");
+        println!("{cas_type} summary of {investor}, as on {date}");
+    } else {
+        println!(
+            "{cas_type} statement of {investor}, {} to {}",
+            period.from.as_deref().unwrap_or("?"),
+            period.to.as_deref().unwrap_or("?")
+        );
+    }
     println!(
         "{:<18} {:<52} {:>12} {:>11} {:>14}",
         "folio", "scheme", "units", "NAV", "value"
