@@ -46,6 +46,12 @@ static VALUATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^Total Cost Value:\s*(\S+)\s+(?:Market Value|Valuation) on (\d{2}-[A-Za-z]{3}-\d{4}):\s*INR\s*(\S+)")
         .expect("valid regex")
 });
+/// A renamed scheme's old name, `(formerly …)` / `(erstwhile …)`, and a trailing
+/// `(Demat …)` / `(Non-Demat …)` note: not part of the scheme's name.
+static FORMER_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)\((?:formerly|erstwhile).+?\)").expect("valid regex"));
+static DEMAT_NOTE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)\((?:Demat|Non-Demat).*").expect("valid regex"));
 static DIVIDEND_RATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"@\s*Rs\.?\s*([0-9.,]+)\s*per unit").expect("valid regex"));
 
@@ -275,7 +281,7 @@ impl Reader {
         }
         self.scheme = Some(OpenScheme {
             scheme: Scheme {
-                name: c[2].trim().to_string(),
+                name: clean_scheme_name(&c[2]),
                 isin: Some(c[3].to_string()),
                 amfi_code: None,
                 advisor: c
@@ -344,6 +350,17 @@ pub(crate) fn investor_block(lines: &[Line]) -> Investor {
         investor.address = Some(address.join("\n"));
     }
     investor
+}
+
+/// The scheme's name as printed, without former names and demat notes, spaces collapsed and
+/// trailing punctuation (other than a closing parenthesis) dropped; casparser names them so.
+pub fn clean_scheme_name(printed: &str) -> String {
+    let name = FORMER_NAME.replace_all(printed, "");
+    let name = DEMAT_NOTE.replace(&name, "");
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    name.trim_end_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ')'))
+        .trim()
+        .to_string()
 }
 
 /// A scheme line starts with the RTA's scheme code and a dash, e.g. `HMCOGT-HDFC …`.
@@ -472,6 +489,32 @@ mod tests {
         assert_eq!(iso_date("31-DEC-2025").as_deref(), Some("2025-12-31"));
         assert_eq!(iso_date("10-Foo-2025"), None);
         assert_eq!(iso_date("2025-01-10"), None);
+    }
+
+    #[test]
+    fn scheme_names_lose_former_names_and_demat_notes() {
+        let cases = [
+            (
+                "Bandhan Small Cap Fund - Direct Plan - Growth (formerly IDFC Emerging Businesses Fund)",
+                "Bandhan Small Cap Fund - Direct Plan - Growth",
+            ),
+            (
+                "Axis Bluechip Fund - Direct Growth (erstwhile Axis Equity Fund) (Non-Demat)",
+                "Axis Bluechip Fund - Direct Growth",
+            ),
+            (
+                "HDFC Flexi Cap Fund -  Direct Plan -",
+                "HDFC Flexi Cap Fund - Direct Plan",
+            ),
+            (
+                "Baroda BNP Paribas Credit Risk Fund (Scheme has one Segregated Portfolio)",
+                "Baroda BNP Paribas Credit Risk Fund (Scheme has one Segregated Portfolio)",
+            ),
+            ("(formerly X)", ""),
+        ];
+        for (printed, clean) in cases {
+            assert_eq!(clean_scheme_name(printed), clean, "{printed}");
+        }
     }
 
     #[test]
