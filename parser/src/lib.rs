@@ -12,9 +12,13 @@
 //!   [`Page::lines`] / [`pdf::group_lines`] group them into visual [`Line`]s.
 //! * [`detect`] tells the issuer from text ([`detect::detect_text`]).
 //! * [`money`] parses amounts and units as printed (`1,23,456.78`, `(1,175.08)`, `₹`).
+//! * [`parse`] reads a statement into the unified [`model::Portfolio`]: [`mutual_fund`] and
+//!   [`mf_summary`] the CAMS / KFintech statements, [`depository`] the CDSL / NSDL ones
+//!   (demat accounts and holdings, folios, NPS, checked against the printed totals).
 //!
 //! Errors are [`ParseError`]; no input, however malformed, makes these panic.
 
+pub mod depository;
 pub mod detect;
 pub mod mf_summary;
 pub mod model;
@@ -46,12 +50,13 @@ pub enum ParseError {
     TooLarge { size: usize, limit: usize },
 }
 
-/// Opens a statement and reads it into the unified portfolio shape. CAMS and KFintech detailed
-/// and summary statements are read; CDSL/NSDL answer `UnsupportedFormat` for now.
+/// Opens a statement and reads it into the unified portfolio shape: CAMS and KFintech detailed
+/// and summary statements, and CDSL and NSDL depository statements (demat accounts, folios, NPS).
 pub fn parse(bytes: &[u8], password: &str) -> Result<model::Portfolio, ParseError> {
     let statement = open(bytes, password)?;
-    match statement.variant {
-        CasVariant::Summary => mf_summary::parse(&statement),
+    match (statement.kind, statement.variant) {
+        (CasKind::Cdsl | CasKind::Nsdl, _) => depository::parse(&statement),
+        (_, CasVariant::Summary) => mf_summary::parse(&statement),
         _ => mutual_fund::parse(&statement),
     }
 }

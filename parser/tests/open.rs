@@ -180,9 +180,11 @@ fn demat_statement_text_carries_the_truth() {
             text.contains(t["investor"]["pan"].as_str().unwrap()),
             "{name}: PAN"
         );
-        for eq in t["equities"].as_array().unwrap() {
-            let isin = eq["isin"].as_str().unwrap();
-            assert!(text.contains(isin), "{name}: {isin} missing");
+        for account in t["demat_accounts"].as_array().unwrap() {
+            for eq in account["holdings"]["equities"].as_array().unwrap() {
+                let isin = eq["isin"].as_str().unwrap();
+                assert!(text.contains(isin), "{name}: {isin} missing");
+            }
         }
     }
 }

@@ -159,15 +159,6 @@ fn statements_with_extras_read_to_the_generators_values() {
     check("kfintech_extras_aes256", "kfintech");
 }
 
-#[test]
-fn depository_statements_are_not_read_yet() {
-    let pdf = std::fs::read(format!("{FIXTURES}/cdsl_rc4128.pdf")).unwrap();
-    assert!(matches!(
-        cas_parser::parse(&pdf, "ABCDE1234F"),
-        Err(cas_parser::ParseError::UnsupportedFormat)
-    ));
-}
-
 /// The statement reader never panics on a scrambled layout: runs dropped, moved to other
 /// lines, cut short or repeated, 300 variants of a real statement, each finishing quickly.
 #[test]
