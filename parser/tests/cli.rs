@@ -31,6 +31,26 @@ fn prints_a_holdings_table_with_the_total() {
 }
 
 #[test]
+fn prints_demat_holdings_and_totals() {
+    let file = format!("{FIXTURES}/cdsl_rc4128.pdf");
+    let (ok, out, _) = run(&[&file, "--password", "ABCDE1234F"]);
+    assert!(ok);
+    assert!(out.starts_with("CDSL statement of DEMO INVESTOR, 2025-12-01 to 2025-12-31"));
+    assert!(out.contains("CDSL account 1208160084905590 (ZERODHA BROKING LIMITED): 9823926.96"));
+    let row = out
+        .lines()
+        .find(|l| l.contains("INE002A01018"))
+        .expect("an equity row");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells[0], "1203320078781605");
+    assert_eq!(&cells[cells.len() - 3..], ["69.000", "1185.72", "81814.68"]);
+    assert!(out.contains("NPS PRAN 110015310934 (KFIN): 730197.42"));
+    assert!(out.contains("demat: 14395889.60 (3 accounts)"));
+    assert!(out.contains("mutual_funds: 923859.43 (3 folios)"));
+    assert!(out.trim_end().ends_with("total 16049946.45"), "{out}");
+}
+
+#[test]
 fn prints_json_and_explains_failures() {
     let file = format!("{FIXTURES}/kfintech_aes128.pdf");
     let (ok, out, _) = run(&[&file, "--password", "Demo@1234", "--json"]);

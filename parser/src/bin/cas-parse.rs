@@ -1,5 +1,7 @@
 //! `cas-parse FILE --password P [--json]`: read a CAS statement and print its holdings (a
-//! table of folio, scheme, units, NAV and value, with the total) or the full JSON.
+//! table of folio, scheme, units, NAV and value; for CDSL / NSDL also each demat account's
+//! holdings with account, ISIN, name, units, price and value, the NPS funds and the per-kind
+//! totals; then the total) or the full JSON.
 
 use cas_parser::ParseError;
 use std::process::ExitCode;
@@ -70,10 +72,13 @@ fn main() -> ExitCode {
             period.to.as_deref().unwrap_or("?")
         );
     }
-    println!(
-        "{:<18} {:<52} {:>12} {:>11} {:>14}",
-        "folio", "scheme", "units", "NAV", "value"
-    );
+    let depository = !portfolio.demat_accounts.is_empty() || !portfolio.nps.is_empty();
+    if !depository || !portfolio.mutual_funds.is_empty() {
+        println!(
+            "{:<18} {:<52} {:>12} {:>11} {:>14}",
+            "folio", "scheme", "units", "NAV", "value"
+        );
+    }
     for folio in &portfolio.mutual_funds {
         for scheme in &folio.schemes {
             let name: String = scheme.name.chars().take(52).collect();
@@ -83,6 +88,9 @@ fn main() -> ExitCode {
             );
         }
     }
+    if depository {
+        print_depository(&portfolio);
+    }
     println!(
         "{:>110}",
         format!("total {}", portfolio.summary.total_value)
@@ -91,4 +99,67 @@ fn main() -> ExitCode {
         println!("warning: {warning}");
     }
     ExitCode::SUCCESS
+}
+
+/// Demat holdings (account, ISIN, name, units, price, value), NPS funds and the per-kind totals
+/// of a CDSL / NSDL statement.
+fn print_depository(portfolio: &cas_parser::model::Portfolio) {
+    if !portfolio.demat_accounts.is_empty() {
+        println!(
+            "{:<16} {:<12} {:<44} {:>12} {:>11} {:>14}",
+            "account", "ISIN", "security", "units", "price", "value"
+        );
+    }
+    for account in &portfolio.demat_accounts {
+        let id = format!(
+            "{}{}",
+            account.dp_id.as_deref().unwrap_or(""),
+            account.client_id.as_deref().unwrap_or("")
+        );
+        println!(
+            "{} account {id} ({}): {}",
+            account.depository,
+            account.dp_name.as_deref().unwrap_or("?"),
+            account.value
+        );
+        let h = &account.holdings;
+        let all = [
+            &h.equities,
+            &h.demat_mutual_funds,
+            &h.corporate_bonds,
+            &h.government_securities,
+            &h.aifs,
+        ];
+        for security in all.into_iter().flatten() {
+            let name: String = security.name.chars().take(44).collect();
+            let price = security.price.map(|p| p.to_string()).unwrap_or("-".into());
+            println!(
+                "{:<16} {:<12} {:<44} {:>12} {:>11} {:>14}",
+                id, security.isin, name, security.units, price, security.value
+            );
+        }
+    }
+    for nps in &portfolio.nps {
+        println!(
+            "NPS PRAN {} ({}): {}",
+            nps.pran,
+            nps.cra.as_deref().unwrap_or("?"),
+            nps.value
+        );
+        for fund in &nps.funds {
+            let name: String = fund.name.chars().take(57).collect();
+            println!(
+                "{:<16} {:<57} {:>12} {:>11} {:>14}",
+                "", name, fund.units, fund.nav, fund.value
+            );
+        }
+    }
+    for (kind, total) in &portfolio.summary.accounts {
+        let unit = if kind == "mutual_funds" {
+            "folios"
+        } else {
+            "accounts"
+        };
+        println!("{kind}: {} ({} {unit})", total.total_value, total.count);
+    }
 }
