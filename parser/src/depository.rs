@@ -206,6 +206,19 @@ fn class_of_isin(isin: &str) -> Class {
     }
 }
 
+impl Class {
+    /// The holdings list's name in the JSON.
+    fn label(self) -> &'static str {
+        match self {
+            Class::Equities => "equities",
+            Class::MutualFunds => "demat_mutual_funds",
+            Class::CorporateBonds => "corporate_bonds",
+            Class::GovernmentSecurities => "government_securities",
+            Class::Aifs => "aifs",
+        }
+    }
+}
+
 fn holdings_of(h: &mut DematHoldings, class: Class) -> &mut Vec<Security> {
     match class {
         Class::Equities => &mut h.equities,
@@ -300,6 +313,9 @@ struct Reader {
     describing: (Option<String>, Option<String>),
     /// NSDL folios: the AMC heading above the rows.
     amc: Option<String>,
+    /// CDSL: between an NPS account's `PRAN ID` and its `Portfolio Value`, a `HOLDING
+    /// STATEMENT` is the NPS one.
+    in_nps: bool,
 }
 
 impl Reader {
@@ -325,6 +341,7 @@ impl Reader {
             roster_done: false,
             describing: (None, None),
             amc: None,
+            in_nps: false,
         }
     }
 
@@ -514,6 +531,31 @@ impl Reader {
         }
     }
 
+    /// A section's `Sub Total` row, checked against the section's holdings.
+    fn section_total(&mut self, row: &Row, class: Class) {
+        let Some(printed) = row.cells.last().and_then(|c| parse_amount(&c.text())) else {
+            return;
+        };
+        let Some(account) = self.current.and_then(|i| self.accounts.get_mut(i)) else {
+            return;
+        };
+        let held: Decimal = holdings_of(&mut account.holdings, class)
+            .iter()
+            .map(|s| s.value)
+            .sum();
+        if held != printed {
+            let id = format!(
+                "{}{}",
+                account.dp_id.as_deref().unwrap_or(""),
+                account.client_id.as_deref().unwrap_or("")
+            );
+            self.warnings.push(format!(
+                "account {id}: {} add up to {held}, their sub total says {printed}",
+                class.label()
+            ));
+        }
+    }
+
     fn push_holding(&mut self, class: Class, security: Security) {
         if let Some(account) = self.current.and_then(|i| self.accounts.get_mut(i)) {
             holdings_of(&mut account.holdings, class).push(security);
@@ -534,6 +576,7 @@ impl Reader {
             };
             self.select_account(depository, &dp_name, dp_id, client_id);
             self.mode = Mode::CdslTransactions;
+            self.in_nps = false;
             return;
         }
         if self.account_status(text) {
@@ -552,6 +595,7 @@ impl Reader {
             });
             self.nps_printed.push(None);
             self.mode = Mode::Outside;
+            self.in_nps = true;
             return;
         }
         if lower.starts_with("statement of transactions") {
@@ -559,10 +603,10 @@ impl Reader {
             return;
         }
         if lower.starts_with("holding statement as on") {
-            self.mode = if self.nps.is_empty() {
-                Mode::CdslHoldings
-            } else {
+            self.mode = if self.in_nps {
                 Mode::Nps
+            } else {
+                Mode::CdslHoldings
             };
             return;
         }
@@ -720,6 +764,7 @@ impl Reader {
                 *slot = Some(value);
             }
             self.mode = Mode::Outside;
+            self.in_nps = false;
             return;
         }
         let name = row.first();
@@ -808,6 +853,10 @@ impl Reader {
             return;
         }
         let Some(class) = class else { return };
+        if first.eq_ignore_ascii_case("sub total") {
+            self.section_total(row, class);
+            return;
+        }
         let Some(cell0) = row.cells.first() else {
             return;
         };
