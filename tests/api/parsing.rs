@@ -60,6 +60,21 @@ async fn an_uploaded_statement_is_parsed_and_billed_once() {
         body["summary"]["total_value"].as_f64().unwrap(),
         truth_total("kfintech_aes128.json")
     );
+
+    // A summary statement: holdings without transactions, billed like any parse.
+    let pdf = STANDARD.encode(fixture("cams_summary_aes256.pdf"));
+    let res = parse(&app, json!({"pdf_file": pdf, "password": "Demo@1234"})).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-credits-remaining"], "7");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["meta"]["statement_kind"], "summary");
+    assert_eq!(
+        body["summary"]["total_value"].as_f64().unwrap(),
+        truth_total("cams_summary_aes256.json")
+    );
+    let scheme = &body["mutual_funds"][0]["schemes"][0];
+    assert!(scheme["units"].as_f64().unwrap() >= 0.0);
+    assert_eq!(scheme["transactions"], json!([]));
 }
 
 #[tokio::test]
