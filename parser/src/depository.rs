@@ -427,16 +427,7 @@ impl Reader {
             self.pending_holders.clear();
             return true;
         }
-        let holders: Vec<Holder> = row
-            .cells
-            .iter()
-            .flat_map(|c| c.lines.iter())
-            .filter_map(|l| HOLDER.captures(l))
-            .map(|c| Holder {
-                name: c[1].trim().to_string(),
-                pan: Some(c[2].to_string()).filter(|p| !p.is_empty()),
-            })
-            .collect();
+        let holders = holders_in(row);
         if !holders.is_empty()
             && holders.len() == row.cells.iter().map(|c| c.lines.len()).sum::<usize>()
         {
@@ -803,16 +794,7 @@ impl Reader {
             let depository = c[1].to_ascii_uppercase();
             self.select_account(&depository, &dp_name, &dp_id, &client_id);
             // The header lists the holders too; keep them when the roster gave none.
-            let holders: Vec<Holder> = row
-                .cells
-                .iter()
-                .flat_map(|c| c.lines.iter())
-                .filter_map(|l| HOLDER.captures(l))
-                .map(|c| Holder {
-                    name: c[1].trim().to_string(),
-                    pan: Some(c[2].to_string()).filter(|p| !p.is_empty()),
-                })
-                .collect();
+            let holders = holders_in(row);
             if let Some(account) = self.current.and_then(|i| self.accounts.get_mut(i))
                 && account.holders.is_empty()
             {
@@ -1098,6 +1080,19 @@ impl Reader {
             warnings: self.warnings,
         })
     }
+}
+
+/// `NAME (PAN:X)` lines anywhere in a row.
+fn holders_in(row: &Row) -> Vec<Holder> {
+    row.cells
+        .iter()
+        .flat_map(|c| c.lines.iter())
+        .filter_map(|l| HOLDER.captures(l))
+        .map(|c| Holder {
+            name: c[1].trim().to_string(),
+            pan: Some(c[2].to_string()).filter(|p| !p.is_empty()),
+        })
+        .collect()
 }
 
 /// The cell after the account type that reads `DP ID: … Client ID: …`, with the DP's name on its
