@@ -15,8 +15,9 @@
 //!   the NPS holding statement (`PRAN ID :`, `NPS-SP :`, scheme rows, `Portfolio Value`).
 //! * NSDL: per account a header row (type | DP name over `DP ID: … Client ID: …` | holders) and
 //!   section markers (`Equity Shares`, `Mutual Funds (M)`, `Corporate Bonds (C)`, `Government
-//!   Securities (G)`, `Alternate Investment Fund (A)`) each over its own table; then `Mutual Fund
-//!   Folios (F)` under AMC headings (ISIN over UCC | scheme | folio | units | average cost | total
+//!   Securities (G)`, `Alternate Investment Fund (A)`) each over its own table (a CDSL account's
+//!   in CDSL's balance columns: ISIN | security | current / free / … bal | price | value); then
+//!   `Mutual Fund Folios (F)` under AMC headings (ISIN over UCC | scheme | folio | units | average cost | total
 //!   cost | NAV | value | profit | return).
 //!
 //! Rows are read as blocks of lines closer than [`ROW_GAP`] (wrapped cells) split into cells by
@@ -316,6 +317,9 @@ struct Reader {
     /// CDSL: between an NPS account's `PRAN ID` and its `Portfolio Value`, a `HOLDING
     /// STATEMENT` is the NPS one.
     in_nps: bool,
+    /// NSDL: the section's table has CDSL's balance columns (`Current Bal`, `Free Bal`, …), as
+    /// NSDL prints a CDSL account's holdings.
+    balance_columns: bool,
 }
 
 impl Reader {
@@ -342,6 +346,7 @@ impl Reader {
             describing: (None, None),
             amc: None,
             in_nps: false,
+            balance_columns: false,
         }
     }
 
@@ -801,6 +806,7 @@ impl Reader {
                 account.holders = holders;
             }
             self.mode = Mode::NsdlSection(None);
+            self.balance_columns = false;
             return;
         }
         if self.account_status(text) {
@@ -818,8 +824,13 @@ impl Reader {
                 && let Some(class) = section_marker(text)
             {
                 self.mode = Mode::NsdlSection(class);
+                self.balance_columns = false;
                 return;
             }
+        }
+        if matches!(self.mode, Mode::NsdlSection(_)) && lower.contains("current bal") {
+            self.balance_columns = true;
+            return;
         }
         match self.mode {
             Mode::NsdlSection(class) => self.nsdl_holding(row, class),
@@ -856,6 +867,13 @@ impl Reader {
             .filter_map(|c| parse_amount(&c.text()))
             .collect();
         let security = match class {
+            // ISIN | name | current bal | free bal | … | market price | value (no bond terms)
+            _ if self.balance_columns => match numbers.as_slice() {
+                [units, .., price, value] if numbers.len() >= 3 => {
+                    security(isin, name, *units, Some(*price), *value)
+                }
+                _ => return self.unreadable(&isin),
+            },
             // ISIN | company | face value | shares | price | value
             Class::Equities => match numbers.as_slice() {
                 [.., units, price, value] if numbers.len() >= 3 => {

@@ -134,12 +134,34 @@ fn fixtures_cover_the_depository_features() {
             .iter()
             .any(|a| !a.holdings.aifs.is_empty())
     );
-    // Bond terms are printed (and read) on NSDL statements only.
-    let bond = &nsdl.demat_accounts[0].holdings.government_securities;
-    assert!(
-        bond.iter()
-            .all(|b| b.coupon_rate.is_some() && b.maturity_date.is_some())
-    );
+    // Bond terms are printed (and read) for NSDL accounts on NSDL statements only; NSDL prints a
+    // CDSL account's bonds in balance columns, with a market price and no terms.
+    let bonds = |p: &Portfolio, depository: &str| -> Vec<Security> {
+        p.demat_accounts
+            .iter()
+            .filter(|a| a.depository == depository)
+            .flat_map(|a| {
+                [
+                    &a.holdings.corporate_bonds,
+                    &a.holdings.government_securities,
+                ]
+            })
+            .flatten()
+            .cloned()
+            .collect()
+    };
+    let with_terms = bonds(&nsdl, "NSDL");
+    assert!(!with_terms.is_empty());
+    assert!(with_terms.iter().all(|b| b.price.is_none()
+        && b.face_value.is_some()
+        && b.coupon_rate.is_some()
+        && b.maturity_date.is_some()));
+    let in_balance_columns = bonds(&nsdl, "CDSL");
+    assert!(!in_balance_columns.is_empty());
+    let cdsl_bonds = bonds(&cdsl, "CDSL");
+    for b in in_balance_columns.iter().chain(&cdsl_bonds) {
+        assert!(b.price.is_some() && b.face_value.is_none() && b.maturity_date.is_none());
+    }
 }
 
 #[test]
