@@ -91,7 +91,7 @@ CAS Inbox Import is starting locally:
   API (cargo lambda watch)  http://127.0.0.1:$API_PORT/v4/inbox/connect  (+ callback, status, cas, disconnect, /v4/files/…)
   API key                   local-dev-key   redirect URIs http://127.0.0.1:8765/callback, http://localhost:8765/callback
   Google sandbox            $GOOGLE_BASE_URL  (consent page; demo account demo.investor@gmail.com)
-  demo mailbox              $mailboxes/demo.investor@gmail.com  (CAMS/KFintech password Demo@1234, CDSL/NSDL ABCDE1234F)
+  demo mailbox              $mailboxes/demo.investor@gmail.com  (every CAS opens with the PAN ABCDE1234F)
   AWS emulator (moto)       $AWS_ENDPOINT_URL  table $TABLE_NAME, key $KMS_KEY_ID
   logs                      $logs/
 The first request compiles and starts each function (a few seconds). Ctrl-C stops everything.
