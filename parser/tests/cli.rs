@@ -63,3 +63,25 @@ fn prints_json_and_explains_failures() {
     let (ok, _, _) = run(&[]);
     assert!(!ok);
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    // `cas-parse … --json | head -1`: the JSON is far bigger than a pipe buffer, so the
+    // write fails with a broken pipe once the reader is gone.
+    use std::io::Read;
+    use std::process::Stdio;
+    let file = format!("{FIXTURES}/kfintech_extras_aes256.pdf");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cas-parse"))
+        .args([&file, "--password", "Demo@1234", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // the pipe's read end is dropped here
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(first, *b"{");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

@@ -4,6 +4,9 @@
 //! totals; then the total) or the full JSON.
 
 use cas_parser::ParseError;
+use cas_parser::model::Portfolio;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cas-parse FILE.pdf --password PASSWORD [--json]";
@@ -50,65 +53,79 @@ fn main() -> ExitCode {
     };
     if json {
         match serde_json::to_string_pretty(&portfolio) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => return print_out(&(text + "\n")),
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::from(1);
             }
         }
-        return ExitCode::SUCCESS;
     }
+    let mut text = String::new();
+    if let Err(e) = render(&portfolio, &mut text) {
+        eprintln!("{e}");
+        return ExitCode::from(1);
+    }
+    print_out(&text)
+}
+
+/// The holdings table, and for CDSL / NSDL the demat part, as text.
+fn render(portfolio: &Portfolio, out: &mut String) -> std::fmt::Result {
     let period = &portfolio.meta.statement_period;
     let investor = portfolio.investor.name.as_deref().unwrap_or("?");
     let cas_type = portfolio.meta.cas_type.to_uppercase();
     if portfolio.meta.statement_kind.as_deref() == Some("summary") {
         // A summary states one date: its holdings as on that day.
         let date = period.to.as_deref().unwrap_or("?");
-        println!("{cas_type} summary of {investor}, as on {date}");
+        writeln!(out, "{cas_type} summary of {investor}, as on {date}")?;
     } else {
-        println!(
+        writeln!(
+            out,
             "{cas_type} statement of {investor}, {} to {}",
             period.from.as_deref().unwrap_or("?"),
             period.to.as_deref().unwrap_or("?")
-        );
+        )?;
     }
     let depository = !portfolio.demat_accounts.is_empty() || !portfolio.nps.is_empty();
     if !depository || !portfolio.mutual_funds.is_empty() {
-        println!(
+        writeln!(
+            out,
             "{:<18} {:<52} {:>12} {:>11} {:>14}",
             "folio", "scheme", "units", "NAV", "value"
-        );
+        )?;
     }
     for folio in &portfolio.mutual_funds {
         for scheme in &folio.schemes {
             let name: String = scheme.name.chars().take(52).collect();
-            println!(
+            writeln!(
+                out,
                 "{:<18} {:<52} {:>12} {:>11} {:>14}",
                 folio.folio_number, name, scheme.units, scheme.nav, scheme.value
-            );
+            )?;
         }
     }
     if depository {
-        print_depository(&portfolio);
+        render_depository(portfolio, out)?;
     }
-    println!(
+    writeln!(
+        out,
         "{:>110}",
         format!("total {}", portfolio.summary.total_value)
-    );
+    )?;
     for warning in &portfolio.warnings {
-        println!("warning: {warning}");
+        writeln!(out, "warning: {warning}")?;
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 /// Demat holdings (account, ISIN, name, units, price, value), NPS funds and the per-kind totals
 /// of a CDSL / NSDL statement.
-fn print_depository(portfolio: &cas_parser::model::Portfolio) {
+fn render_depository(portfolio: &Portfolio, out: &mut String) -> std::fmt::Result {
     if !portfolio.demat_accounts.is_empty() {
-        println!(
+        writeln!(
+            out,
             "{:<16} {:<12} {:<44} {:>12} {:>11} {:>14}",
             "account", "ISIN", "security", "units", "price", "value"
-        );
+        )?;
     }
     for account in &portfolio.demat_accounts {
         let id = format!(
@@ -116,12 +133,13 @@ fn print_depository(portfolio: &cas_parser::model::Portfolio) {
             account.dp_id.as_deref().unwrap_or(""),
             account.client_id.as_deref().unwrap_or("")
         );
-        println!(
+        writeln!(
+            out,
             "{} account {id} ({}): {}",
             account.depository,
             account.dp_name.as_deref().unwrap_or("?"),
             account.value
-        );
+        )?;
         let h = &account.holdings;
         let all = [
             &h.equities,
@@ -133,25 +151,28 @@ fn print_depository(portfolio: &cas_parser::model::Portfolio) {
         for security in all.into_iter().flatten() {
             let name: String = security.name.chars().take(44).collect();
             let price = security.price.map(|p| p.to_string()).unwrap_or("-".into());
-            println!(
+            writeln!(
+                out,
                 "{:<16} {:<12} {:<44} {:>12} {:>11} {:>14}",
                 id, security.isin, name, security.units, price, security.value
-            );
+            )?;
         }
     }
     for nps in &portfolio.nps {
-        println!(
+        writeln!(
+            out,
             "NPS PRAN {} ({}): {}",
             nps.pran,
             nps.cra.as_deref().unwrap_or("?"),
             nps.value
-        );
+        )?;
         for fund in &nps.funds {
             let name: String = fund.name.chars().take(57).collect();
-            println!(
+            writeln!(
+                out,
                 "{:<16} {:<57} {:>12} {:>11} {:>14}",
                 "", name, fund.units, fund.nav, fund.value
-            );
+            )?;
         }
     }
     for (kind, total) in &portfolio.summary.accounts {
@@ -160,6 +181,27 @@ fn print_depository(portfolio: &cas_parser::model::Portfolio) {
         } else {
             "accounts"
         };
-        println!("{kind}: {} ({} {unit})", total.total_value, total.count);
+        writeln!(
+            out,
+            "{kind}: {} ({} {unit})",
+            total.total_value, total.count
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the output; a reader that stops early (`cas-parse … | head`) is not an error.
+fn print_out(text: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
     }
 }
