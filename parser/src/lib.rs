@@ -10,6 +10,7 @@
 //!   [`pdf::extract_pages`] does the same without detection.
 //! * A [`Page`] holds [`TextRun`]s (x, y, font size, text) in drawing order;
 //!   [`Page::lines`] / [`pdf::group_lines`] group them into visual [`Line`]s.
+//! * [`content`] tokenizes page content streams into operators and operands for that extraction.
 //! * [`detect`] tells the issuer from text ([`detect::detect_text`]).
 //! * [`money`] parses amounts and units as printed (`1,23,456.78`, `(1,175.08)`, `₹`).
 //! * [`parse`] reads a statement into the unified [`model::Portfolio`]: [`mutual_fund`] and
@@ -18,6 +19,7 @@
 //!
 //! Errors are [`ParseError`]; no input, however malformed, makes these panic.
 
+pub mod content;
 pub mod depository;
 pub mod detect;
 pub mod mf_summary;

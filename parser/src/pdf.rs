@@ -11,10 +11,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 use lopdf::Encoding;
-use lopdf::content::Content;
 use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
 
 use crate::ParseError;
+use crate::content::{Operand, Operation, Operations};
 use crate::detect::{self, CasKind, CasVariant};
 
 /// Largest statement we accept (checked before any parsing). Real CAS PDFs
@@ -249,6 +249,11 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn extract_all(doc: &Document) -> Result<Vec<Page>, ParseError> {
+    extract_with(Extraction::new(doc))
+}
+
+fn extract_with(mut extraction: Extraction) -> Result<Vec<Page>, ParseError> {
+    let doc = extraction.doc;
     let page_ids: BTreeMap<u32, ObjectId> = doc.get_pages();
     if page_ids.is_empty() {
         return Err(ParseError::InvalidPdf("no pages".into()));
@@ -258,12 +263,6 @@ fn extract_all(doc: &Document) -> Result<Vec<Page>, ParseError> {
             "more than {MAX_PAGES} pages"
         )));
     }
-    let mut extraction = Extraction {
-        doc,
-        fonts: FontCache::default(),
-        ops_left: MAX_TOTAL_OPS,
-        bytes_left: MAX_TOTAL_CONTENT_BYTES,
-    };
     let pages = page_ids
         .into_iter()
         .map(|(number, id)| Page {
@@ -282,9 +281,23 @@ struct Extraction<'a> {
     ops_left: usize,
     /// Decompressed content still allowed, all pages and forms together.
     bytes_left: usize,
+    /// Decode content with lopdf's decoder, which ours replaced, to compare the two.
+    #[cfg(test)]
+    lopdf_decoder: bool,
 }
 
 impl<'a> Extraction<'a> {
+    fn new(doc: &'a Document) -> Self {
+        Extraction {
+            doc,
+            fonts: FontCache::default(),
+            ops_left: MAX_TOTAL_OPS,
+            bytes_left: MAX_TOTAL_CONTENT_BYTES,
+            #[cfg(test)]
+            lopdf_decoder: false,
+        }
+    }
+
     fn page_runs(&mut self, page: ObjectId) -> Vec<TextRun> {
         // A page whose content cannot be read contributes no text rather
         // than failing the statement; detection decides whether enough is left.
@@ -308,29 +321,65 @@ impl<'a> Extraction<'a> {
         depth: usize,
         page_ops: &mut usize,
     ) {
+        #[cfg(test)]
+        if self.lopdf_decoder {
+            return self.interpret_with_lopdf(interp, content, resources, depth, page_ops);
+        }
         // Operations are decoded lazily so a huge stream stops at the bound.
-        for op in Content::decode_iter(content) {
+        let mut ops = Operations::new(content);
+        while let Some(op) = ops.next() {
             if *page_ops == 0 || self.ops_left == 0 {
                 break;
             }
             *page_ops -= 1;
             self.ops_left -= 1;
             let Ok(op) = op else { break };
-            if op.operator == "Do" {
-                let form = op
-                    .operands
-                    .first()
-                    .and_then(|o| o.as_name().ok())
-                    .and_then(|name| form_xobject(self.doc, resources, name));
-                if let Some(form) = form
-                    && depth < MAX_FORM_DEPTH
-                {
-                    self.draw_form(interp, form, resources, depth, page_ops);
-                }
-                continue;
-            }
-            interp.op(&op.operator, &op.operands);
+            self.apply(interp, &op, resources, depth, page_ops);
         }
+    }
+
+    #[cfg(test)]
+    fn interpret_with_lopdf(
+        &mut self,
+        interp: &mut Interp<'a>,
+        content: &[u8],
+        resources: &[&'a Dictionary],
+        depth: usize,
+        page_ops: &mut usize,
+    ) {
+        for op in lopdf::content::Content::decode_iter(content) {
+            if *page_ops == 0 || self.ops_left == 0 {
+                break;
+            }
+            *page_ops -= 1;
+            self.ops_left -= 1;
+            let Ok(op) = op else { break };
+            let op = crate::content::LopdfOperation::new(&op);
+            self.apply(interp, &op.operation(), resources, depth, page_ops);
+        }
+    }
+
+    /// Draws a form XObject for `Do`; hands any other operation to the interpreter.
+    fn apply(
+        &mut self,
+        interp: &mut Interp<'a>,
+        op: &Operation,
+        resources: &[&'a Dictionary],
+        depth: usize,
+        page_ops: &mut usize,
+    ) {
+        if op.operator == b"Do" {
+            let form = op
+                .name(0)
+                .and_then(|name| form_xobject(self.doc, resources, name));
+            if let Some(form) = form
+                && depth < MAX_FORM_DEPTH
+            {
+                self.draw_form(interp, form, resources, depth, page_ops);
+            }
+            return;
+        }
+        interp.op(op);
     }
 
     /// A form XObject is drawn like inline content under its `/Matrix`, with its own
@@ -361,7 +410,7 @@ impl<'a> Extraction<'a> {
             .get_deref(b"Matrix", self.doc)
             .and_then(Object::as_array)
             .ok()
-            .and_then(|a| nums::<6>(a))
+            .and_then(|a| matrix_of(a))
             .unwrap_or(IDENTITY);
         let fonts = self.fonts.fonts_in(self.doc, &own);
         let outer_fonts = std::mem::replace(&mut interp.fonts, fonts);
@@ -593,16 +642,14 @@ struct Interp<'a> {
     runs: Vec<TextRun>,
 }
 
-fn num(ops: &[Object], i: usize) -> Option<f32> {
-    ops.get(i)
-        .and_then(|o| o.as_float().ok())
-        .filter(|v| v.is_finite())
-}
-
-fn nums<const N: usize>(ops: &[Object]) -> Option<[f32; N]> {
-    let mut out = [0.0; N];
+/// A form's `/Matrix`: six finite numbers.
+fn matrix_of(array: &[Object]) -> Option<Matrix> {
+    let mut out = IDENTITY;
     for (i, slot) in out.iter_mut().enumerate() {
-        *slot = num(ops, i)?;
+        *slot = array
+            .get(i)
+            .and_then(|o| o.as_float().ok())
+            .filter(|v| v.is_finite())?;
     }
     Some(out)
 }
@@ -634,14 +681,16 @@ impl<'a> Interp<'a> {
     }
 
     /// Records one run at the current text position and advances past it.
-    fn show(&mut self, pieces: &[Object]) {
+    /// `pieces` are operands of `op`: strings are shown, numbers are `TJ` adjustments.
+    fn show(&mut self, op: &Operation, pieces: &[Operand]) {
         let gs = &self.gs;
         let font = self.fonts.get(&gs.font).map(|f| &**f);
         let mut text = String::new();
         let mut advance = 0.0f32;
         for piece in pieces {
-            match piece {
-                Object::String(bytes, _) => {
+            match *piece {
+                Operand::String(span) => {
+                    let bytes = op.bytes(span);
                     match font {
                         Some(f) => text.push_str(&f.decode(bytes)),
                         None => text.extend(bytes.iter().map(|&b| b as char)),
@@ -651,19 +700,15 @@ impl<'a> Interp<'a> {
                         None => 0.5 * gs.font_size * bytes.len() as f32,
                     };
                 }
-                other => {
-                    // TJ kerning, in thousandths of an em; a large negative
-                    // adjustment is how many generators draw a space.
-                    if let Ok(adj) = other.as_float()
-                        && adj.is_finite()
-                    {
-                        let shift = -adj / 1000.0 * gs.font_size;
-                        if adj < -200.0 && !text.ends_with(' ') {
-                            text.push(' ');
-                        }
-                        advance += shift;
+                // TJ kerning, in thousandths of an em; a large negative
+                // adjustment is how many generators draw a space.
+                Operand::Number(adj) if adj.is_finite() => {
+                    if adj < -200.0 && !text.ends_with(' ') {
+                        text.push(' ');
                     }
+                    advance += -adj / 1000.0 * gs.font_size;
                 }
+                _ => {}
             }
         }
         let trm = mul(
@@ -699,72 +744,72 @@ impl<'a> Interp<'a> {
         }
     }
 
-    fn op(&mut self, operator: &str, ops: &[Object]) {
-        match operator {
+    fn op(&mut self, op: &Operation) {
+        match op.operator {
             // Nesting is capped so `qqqq…` cannot grow memory without bound.
-            "q" if self.stack.len() < 256 => self.stack.push(self.gs.clone()),
-            "Q" => {
+            b"q" if self.stack.len() < 256 => self.stack.push(self.gs.clone()),
+            b"Q" => {
                 if let Some(gs) = self.stack.pop() {
                     self.gs = gs;
                 }
             }
-            "cm" => {
-                if let Some(m) = nums::<6>(ops) {
+            b"cm" => {
+                if let Some(m) = op.numbers::<6>() {
                     self.gs.ctm = mul(&m, &self.gs.ctm);
                 }
             }
-            "BT" => {
+            b"BT" => {
                 self.tm = IDENTITY;
                 self.tlm = IDENTITY;
             }
-            "Tf" => {
-                if let Some(name) = ops.first().and_then(|o| o.as_name().ok()) {
-                    self.gs.font = name.to_vec();
+            b"Tf" => {
+                if let Some(name) = op.name(0) {
+                    self.gs.font.clear();
+                    self.gs.font.extend_from_slice(name);
                 }
-                if let Some(size) = num(ops, 1) {
+                if let Some(size) = op.number(1) {
                     self.gs.font_size = size;
                 }
             }
-            "TL" => self.gs.leading = num(ops, 0).unwrap_or(self.gs.leading),
-            "Tc" => self.gs.char_spacing = num(ops, 0).unwrap_or(0.0),
-            "Tw" => self.gs.word_spacing = num(ops, 0).unwrap_or(0.0),
-            "Tz" => self.gs.h_scale = num(ops, 0).map_or(1.0, |v| v / 100.0),
-            "Ts" => self.gs.rise = num(ops, 0).unwrap_or(0.0),
-            "Td" => {
-                if let Some([tx, ty]) = nums::<2>(ops) {
+            b"TL" => self.gs.leading = op.number(0).unwrap_or(self.gs.leading),
+            b"Tc" => self.gs.char_spacing = op.number(0).unwrap_or(0.0),
+            b"Tw" => self.gs.word_spacing = op.number(0).unwrap_or(0.0),
+            b"Tz" => self.gs.h_scale = op.number(0).map_or(1.0, |v| v / 100.0),
+            b"Ts" => self.gs.rise = op.number(0).unwrap_or(0.0),
+            b"Td" => {
+                if let Some([tx, ty]) = op.numbers::<2>() {
                     self.next_line(tx, ty);
                 }
             }
-            "TD" => {
-                if let Some([tx, ty]) = nums::<2>(ops) {
+            b"TD" => {
+                if let Some([tx, ty]) = op.numbers::<2>() {
                     self.gs.leading = -ty;
                     self.next_line(tx, ty);
                 }
             }
-            "Tm" => {
-                if let Some(m) = nums::<6>(ops) {
+            b"Tm" => {
+                if let Some(m) = op.numbers::<6>() {
                     self.tm = m;
                     self.tlm = m;
                 }
             }
-            "T*" => self.next_line(0.0, -self.gs.leading),
-            "Tj" => self.show(ops),
-            "TJ" => {
-                if let Some(Ok(array)) = ops.first().map(Object::as_array) {
-                    let array = array.clone();
-                    self.show(&array);
+            b"T*" => self.next_line(0.0, -self.gs.leading),
+            b"Tj" => self.show(op, op.operands),
+            b"TJ" => {
+                if let Some(array) = op.array(0) {
+                    self.show(op, array);
                 }
             }
-            "'" => {
+            b"'" => {
                 self.next_line(0.0, -self.gs.leading);
-                self.show(ops);
+                self.show(op, op.operands);
             }
-            "\"" => {
-                self.gs.word_spacing = num(ops, 0).unwrap_or(self.gs.word_spacing);
-                self.gs.char_spacing = num(ops, 1).unwrap_or(self.gs.char_spacing);
+            b"\"" => {
+                self.gs.word_spacing = op.number(0).unwrap_or(self.gs.word_spacing);
+                self.gs.char_spacing = op.number(1).unwrap_or(self.gs.char_spacing);
                 self.next_line(0.0, -self.gs.leading);
-                if let Some(s) = ops.get(2) {
-                    self.show(std::slice::from_ref(s));
+                if let Some(s) = op.operands.get(2) {
+                    self.show(op, std::slice::from_ref(s));
                 }
             }
             _ => {}
@@ -811,6 +856,86 @@ mod tests {
             runs: vec![run(0.0, 0.0, "ab"), run(8.0, 0.0, "cd")],
         };
         assert_eq!(line.text(), "abcd");
+    }
+
+    /// Every fixture with its password.
+    fn fixtures() -> Vec<(String, Vec<u8>, &'static str)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut out: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                let password = if name.starts_with("cdsl_") || name.starts_with("nsdl_") {
+                    "ABCDE1234F"
+                } else {
+                    "Demo@1234"
+                };
+                (name, std::fs::read(&p).unwrap(), password)
+            })
+            .collect();
+        out.sort();
+        assert!(out.len() >= 10, "fixtures missing");
+        out
+    }
+
+    /// Our content decoder gives the interpreter what lopdf's gave it: the same runs on
+    /// every page of every fixture.
+    #[test]
+    fn fixtures_extract_the_same_runs_as_with_lopdf_decoder() {
+        for (name, bytes, password) in fixtures() {
+            let doc = load(&bytes, password).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let ours = extract_all(&doc).unwrap();
+            let mut with_lopdf = Extraction::new(&doc);
+            with_lopdf.lopdf_decoder = true;
+            let theirs = extract_with(with_lopdf).unwrap();
+            assert_eq!(ours.len(), theirs.len(), "{name}");
+            for (a, b) in ours.iter().zip(&theirs) {
+                assert_eq!(a.number, b.number);
+                assert!(
+                    !b.runs.is_empty() || name == "hello.pdf",
+                    "{name} p{}",
+                    b.number
+                );
+                assert_eq!(a.runs, b.runs, "{name} page {}", a.number);
+            }
+        }
+    }
+
+    /// Stronger than the runs: every operation of every page's content (and of the forms
+    /// it draws) decodes to the same operator and operands.
+    #[test]
+    fn fixtures_decode_to_the_same_operations_as_with_lopdf() {
+        use crate::content::{LopdfOperation, Operations, describe};
+        let mut compared = 0;
+        for (name, bytes, password) in fixtures() {
+            let doc = load(&bytes, password).unwrap();
+            let mut streams: Vec<Vec<u8>> = Vec::new();
+            for id in doc.get_pages().values() {
+                streams.push(doc.get_page_content(*id));
+            }
+            for object in doc.objects.values() {
+                if let Ok(stream) = object.as_stream()
+                    && stream.dict.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Form")
+                {
+                    streams.push(stream.decompressed_content().unwrap());
+                }
+            }
+            for content in streams {
+                let theirs: Vec<String> = lopdf::content::Content::decode_iter(&content)
+                    .map(|op| describe(&LopdfOperation::new(&op.unwrap()).operation()))
+                    .collect();
+                let mut ours = Vec::new();
+                let mut ops = Operations::new(&content);
+                while let Some(op) = ops.next() {
+                    ours.push(describe(&op.unwrap_or_else(|_| panic!("{name}"))));
+                }
+                assert_eq!(ours, theirs, "{name}");
+                compared += ours.len();
+            }
+        }
+        assert!(compared > 10_000, "{compared}");
     }
 
     #[test]
