@@ -1,6 +1,6 @@
 //! Which issuer produced a statement, from its text.
 //!
-//! Markers are matched on the raw text of all runs with whitespace removed
+//! Markers are matched on the raw text of the first two pages' runs, whitespace removed
 //! and case folded: CAMS and KFintech print `CAMSCASWS-…` / `KFINCASWS-…`
 //! vertically in the margin (possibly one glyph per run), so line grouping
 //! would miss them.
@@ -39,10 +39,14 @@ const KFINTECH: &str = "kfincasws";
 const CDSL: &str = "centraldepositoryservices(india)limited";
 const NSDL: &str = "nsdlconsolidatedaccountstatement";
 
-/// Detects the issuer from the pages' text; `None` if it is not a known CAS.
+/// Pages whose text decides the issuer. Every issuer prints its marker on the first page or
+/// two, and casparser (the reference) looks no further, so neither do we.
+const DETECTION_PAGES: usize = 2;
+
+/// Detects the issuer from the first pages' text; `None` if it is not a known CAS.
 pub fn detect(pages: &[Page]) -> Option<Detection> {
     let mut text = String::new();
-    for page in pages {
+    for page in pages.iter().take(DETECTION_PAGES) {
         for run in &page.runs {
             text.push_str(&run.text);
             text.push('\n');
@@ -111,5 +115,25 @@ mod tests {
         assert_eq!(d.unwrap().kind, CasKind::Nsdl);
         assert_eq!(detect_text("Hello"), None);
         assert_eq!(detect_text("Consolidated Account Statement"), None);
+    }
+
+    #[test]
+    fn only_the_first_two_pages_decide() {
+        let page = |number, text: &str| Page {
+            number,
+            runs: vec![crate::pdf::TextRun {
+                x: 0.0,
+                y: 0.0,
+                font_size: 8.0,
+                width: 0.0,
+                horizontal: true,
+                text: text.to_string(),
+            }],
+        };
+        let marker = "NSDL Consolidated Account Statement";
+        let late = [page(1, "cover"), page(2, "notes"), page(3, marker)];
+        assert_eq!(detect(&late), None);
+        let early = [page(1, "cover"), page(2, marker), page(3, "notes")];
+        assert_eq!(detect(&early).unwrap().kind, CasKind::Nsdl);
     }
 }
