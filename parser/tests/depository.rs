@@ -100,6 +100,7 @@ fn cdsl_statement_reads_to_the_generators_values() {
 #[test]
 fn nsdl_statement_reads_to_the_generators_values() {
     check("nsdl_aes256", "nsdl");
+    check("nsdl_aes128", "nsdl");
 }
 
 /// What the fixtures are meant to exercise is in them.

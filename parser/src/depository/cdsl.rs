@@ -30,7 +30,12 @@ impl Reader {
     /// A row after the roster: an account or NPS header, a folio description, a table heading
     /// that changes the mode, or a row of the table being read.
     pub(super) fn cdsl_row(&mut self, row: &Row, text: &str, lower: &str) {
-        if let Some(c) = BO_ID.captures(text) {
+        // Cheap literal checks first: these run on every row of the statement.
+        if let Some(c) = lower
+            .starts_with("dp")
+            .then(|| BO_ID.captures(text))
+            .flatten()
+        {
             let (dp_name, bo_id) = (c[1].trim().to_string(), c[2].to_ascii_uppercase());
             // The 16 characters are DP id and client id, 8 each; NSDL DP ids start with IN.
             let (dp_id, client_id) = bo_id.split_at(8);
@@ -50,7 +55,11 @@ impl Reader {
         if self.cdsl_folio_description(row) {
             return;
         }
-        if let Some(c) = NPS_PRAN.captures(text) {
+        if let Some(c) = lower
+            .contains("pran")
+            .then(|| NPS_PRAN.captures(text))
+            .flatten()
+        {
             self.roster_done = true;
             self.nps.push(NpsAccount {
                 pran: c[1].to_string(),
@@ -93,7 +102,11 @@ impl Reader {
         let mut fields = Vec::new();
         for cell in &row.cells {
             for line in &cell.lines {
-                if let Some(c) = LABELLED.captures(line) {
+                if let Some(c) = line
+                    .contains(':')
+                    .then(|| LABELLED.captures(line))
+                    .flatten()
+                {
                     fields.push((c[1].to_ascii_lowercase(), c[2].trim().to_string()));
                 }
             }

@@ -168,6 +168,7 @@ impl Reader {
         let text = row.text();
         let lower = text.to_ascii_lowercase();
         if self.period.from.is_none()
+            && lower.contains("period")
             && let Some(c) = PERIOD.captures(&text)
         {
             self.period = StatementPeriod {
