@@ -12,12 +12,9 @@
 //! column; a run belongs to the column whose anchor is nearest (left edge for text and dates,
 //! right edge for the right-aligned numbers).
 
-use crate::model::{
-    AccountTotal, MutualFundFolio, Portfolio, PortfolioMeta, PortfolioSummary, Scheme,
-    StatementPeriod,
-};
+use crate::model::{MutualFundFolio, Portfolio, PortfolioMeta, Scheme, StatementPeriod};
 use crate::money::parse_amount;
-use crate::mutual_fund::{investor_block, iso_date};
+use crate::mutual_fund::{investor_block, iso_date, rta_portfolio};
 use crate::pdf::{Line, Statement, TextRun};
 use crate::{CasKind, CasVariant, ParseError};
 use regex::Regex;
@@ -379,31 +376,19 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
             "the Total row says {printed}, the schemes' market values add up to {total}"
         ));
     }
-    let accounts = BTreeMap::from([(
-        "mutual_funds".to_string(),
-        AccountTotal {
-            count: u32::try_from(reader.folios.len()).unwrap_or(u32::MAX),
-            total_value: total,
+    let meta = PortfolioMeta {
+        cas_type: cas_type.into(),
+        statement_kind: Some("summary".into()),
+        generated_at: None,
+        statement_period: StatementPeriod {
+            from: reader.statement_date.clone(),
+            to: reader.statement_date,
         },
-    )]);
-    Ok(Portfolio {
-        meta: PortfolioMeta {
-            cas_type: cas_type.into(),
-            statement_kind: Some("summary".into()),
-            generated_at: None,
-            statement_period: StatementPeriod {
-                from: reader.statement_date.clone(),
-                to: reader.statement_date,
-            },
-        },
-        investor: investor.unwrap_or_default(),
-        summary: PortfolioSummary {
-            total_value: total,
-            accounts,
-        },
-        mutual_funds: reader.folios,
-        demat_accounts: Vec::new(),
-        nps: Vec::new(),
+    };
+    Ok(rta_portfolio(
+        meta,
+        investor.unwrap_or_default(),
+        reader.folios,
         warnings,
-    })
+    ))
 }

@@ -309,14 +309,7 @@ pub(crate) fn investor_block(lines: &[Line]) -> Investor {
     let mut block = Vec::new();
     let mut started = false;
     for line in lines {
-        let left: Vec<&str> = line
-            .runs
-            .iter()
-            .filter(|r| r.x < INVESTOR_COLUMN_MAX_X)
-            .map(|r| r.text.trim())
-            .filter(|t| !t.is_empty())
-            .collect();
-        let text = left.join(" ");
+        let text = line.text_left_of(INVESTOR_COLUMN_MAX_X);
         if text == "PORTFOLIO SUMMARY" || text.starts_with("Date Transaction") {
             break;
         }
@@ -452,31 +445,48 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
         return Err(ParseError::UnsupportedFormat);
     }
     reader.investor.pan = reader.folios.iter().find_map(|f| f.pan.clone());
-    let total: Decimal = reader.folios.iter().map(|f| f.value).sum();
+    let meta = PortfolioMeta {
+        cas_type: cas_type.into(),
+        statement_kind: Some("detailed".into()),
+        generated_at: None,
+        statement_period: reader.period,
+    };
+    Ok(rta_portfolio(
+        meta,
+        reader.investor,
+        reader.folios,
+        reader.warnings,
+    ))
+}
+
+/// A CAMS / KFintech statement's portfolio: its folios are all it holds, so the total and the
+/// one per-kind entry (`mutual_funds`) are the sum of their values.
+pub(crate) fn rta_portfolio(
+    meta: PortfolioMeta,
+    investor: Investor,
+    folios: Vec<MutualFundFolio>,
+    warnings: Vec<String>,
+) -> Portfolio {
+    let total: Decimal = folios.iter().map(|f| f.value).sum();
     let accounts = BTreeMap::from([(
         "mutual_funds".to_string(),
         AccountTotal {
-            count: u32::try_from(reader.folios.len()).unwrap_or(u32::MAX),
+            count: u32::try_from(folios.len()).unwrap_or(u32::MAX),
             total_value: total,
         },
     )]);
-    Ok(Portfolio {
-        meta: PortfolioMeta {
-            cas_type: cas_type.into(),
-            statement_kind: Some("detailed".into()),
-            generated_at: None,
-            statement_period: reader.period,
-        },
-        investor: reader.investor,
+    Portfolio {
+        meta,
+        investor,
         summary: PortfolioSummary {
             total_value: total,
             accounts,
         },
-        mutual_funds: reader.folios,
+        mutual_funds: folios,
         demat_accounts: Vec::new(),
         nps: Vec::new(),
-        warnings: reader.warnings,
-    })
+        warnings,
+    }
 }
 
 #[cfg(test)]

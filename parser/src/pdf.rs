@@ -131,6 +131,19 @@ impl Line {
         }
         out
     }
+
+    /// The trimmed texts of the runs that start left of `x`, joined by single spaces: the
+    /// left column of a page laid out in columns (the investor block beside a summary).
+    pub fn text_left_of(&self, x: f32) -> String {
+        let left: Vec<&str> = self
+            .runs
+            .iter()
+            .filter(|r| r.x < x)
+            .map(|r| r.text.trim())
+            .filter(|t| !t.is_empty())
+            .collect();
+        left.join(" ")
+    }
 }
 
 /// Groups horizontal runs into lines: runs whose baselines are within

@@ -43,14 +43,7 @@ impl Reader {
         let mut seen_marker = false;
         let mut address = Vec::new();
         for line in page.lines() {
-            let left: Vec<&str> = line
-                .runs
-                .iter()
-                .filter(|r| r.x < INVESTOR_COLUMN_MAX_X)
-                .map(|r| r.text.trim())
-                .filter(|t| !t.is_empty())
-                .collect();
-            let text = left.join(" ");
+            let text = line.text_left_of(INVESTOR_COLUMN_MAX_X);
             if text.is_empty() {
                 continue;
             }
