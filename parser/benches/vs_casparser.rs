@@ -91,13 +91,14 @@ fn main() {
     }
 }
 
-/// Every CAS fixture (`hello.pdf` is not one) with its password, in name order.
+/// Every generated statement (those with their truth JSON beside them; the
+/// qpdf-made copies and `hello*.pdf` have none) with its password, in name order.
 fn fixtures(dir: &Path) -> Vec<(PathBuf, &'static str)> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
-        .filter(|p| !p.ends_with("hello.pdf"))
+        .filter(|p| p.with_extension("json").exists())
         .collect();
     found.sort();
     found

@@ -27,6 +27,7 @@ pub mod model;
 pub mod money;
 pub mod mutual_fund;
 pub mod pdf;
+mod security;
 pub mod transaction_type;
 
 pub use detect::{CasKind, CasVariant};

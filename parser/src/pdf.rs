@@ -11,11 +11,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 use lopdf::Encoding;
-use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId};
+use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use crate::ParseError;
 use crate::content::{Operand, Operation, Operations};
 use crate::detect::{self, CasKind, CasVariant};
+use crate::security;
 
 /// Largest statement we accept (checked before any parsing). Real CAS PDFs
 /// are well under 1 MB; anything bigger is a scan or an attack.
@@ -214,37 +215,10 @@ pub fn extract_pages(bytes: &[u8], password: &str) -> Result<Vec<Page>, ParseErr
 }
 
 fn load(bytes: &[u8], password: &str) -> Result<Document, ParseError> {
-    // The password must be given at load time: lopdf then decrypts every
-    // object as it parses it. Loading first and calling `decrypt` later
-    // returns Ok with empty text for these files.
-    let options = LoadOptions {
-        password: Some(password.to_owned()),
-        max_decompressed_size: Some(MAX_STREAM_BYTES),
-        ..LoadOptions::default()
-    };
-    let loaded = catch_unwind(AssertUnwindSafe(|| {
-        Document::load_mem_with_options(bytes, options)
-    }));
-    let doc = match loaded {
-        Err(_) => return Err(ParseError::InvalidPdf("PDF parser panicked".into())),
-        Ok(Err(lopdf::Error::InvalidPassword)) => return Err(ParseError::InvalidPassword),
-        Ok(Err(e)) => return Err(ParseError::InvalidPdf(e.to_string())),
-        Ok(Ok(doc)) => doc,
-    };
-    // lopdf loads an encrypted file it cannot open (e.g. an empty password
-    // for a protected file) without its objects and keeps `/Encrypt` in the
-    // trailer, which it removes once it has decrypted; so that key means locked.
-    if doc.trailer.has(b"Encrypt") {
-        return Err(ParseError::InvalidPassword);
-    }
-    // An encrypted file whose trailer lost its /Encrypt entry loads as if
-    // unencrypted, with every string and stream still ciphertext; the
-    // standard security handler's dictionary in the body gives it away.
-    if !doc.was_encrypted() && has_standard_security_handler(bytes) {
-        return Err(ParseError::InvalidPdf(
-            "encrypted, but the trailer does not point at the encryption dictionary".into(),
-        ));
-    }
+    let doc = catch_unwind(AssertUnwindSafe(|| {
+        security::load(bytes, password, MAX_STREAM_BYTES)
+    }))
+    .unwrap_or_else(|_| Err(ParseError::InvalidPdf("PDF parser panicked".into())))?;
     if doc.objects.len() > MAX_OBJECTS {
         return Err(ParseError::InvalidPdf(format!(
             "more than {MAX_OBJECTS} objects"
@@ -253,12 +227,8 @@ fn load(bytes: &[u8], password: &str) -> Result<Document, ParseError> {
     Ok(doc)
 }
 
-fn has_standard_security_handler(bytes: &[u8]) -> bool {
-    contains(bytes, b"/Filter /Standard") || contains(bytes, b"/Filter/Standard")
-}
-
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 fn extract_all(doc: &Document) -> Result<Vec<Page>, ParseError> {

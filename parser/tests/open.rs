@@ -253,6 +253,47 @@ fn encrypted_file_with_damaged_trailer_is_invalid_pdf() {
     );
 }
 
+/// Many PDF writers keep objects in (encrypted) object streams; qpdf re-saved two
+/// fixtures that way (see `fixtures/make_qpdf.py`). They read as their sources, with
+/// the user or the owner password, and refuse a wrong one.
+#[test]
+fn statements_in_object_streams_read_as_their_sources() {
+    for (packed, source) in [
+        ("cams_objstm_aes256", "cams_aes256"),
+        ("kfintech_objstm_aes128", "kfintech_aes128"),
+    ] {
+        let bytes = pdf(packed);
+        assert!(
+            bytes.windows(7).any(|w| w == b"/ObjStm"),
+            "{packed} keeps its objects in an object stream"
+        );
+        let expected = cas_parser::parse(&pdf(source), RTA_PASSWORD).unwrap();
+        for password in [RTA_PASSWORD, "objstm-owner"] {
+            let portfolio = cas_parser::parse(&bytes, password)
+                .unwrap_or_else(|e| panic!("{packed} with {password}: {e}"));
+            assert_eq!(portfolio, expected, "{packed} with {password}");
+        }
+        assert!(
+            matches!(open(&bytes, "Demo@1235"), Err(ParseError::InvalidPassword)),
+            "{packed}"
+        );
+    }
+}
+
+/// A file protected by an owner password alone opens without asking, whatever
+/// password comes with it, as in any PDF reader.
+#[test]
+fn owner_password_alone_does_not_lock_the_text() {
+    for name in ["hello_owner_only_aes256", "hello_owner_only_rc4128"] {
+        for password in ["", RTA_PASSWORD, "objstm-owner"] {
+            let pages = extract_pages(&pdf(name), password)
+                .unwrap_or_else(|e| panic!("{name} with {password:?}: {e}"));
+            let text: String = pages[0].lines().iter().map(|l| l.text()).collect();
+            assert_eq!(text, "Hello", "{name} with {password:?}");
+        }
+    }
+}
+
 #[test]
 fn readable_pdf_that_is_not_a_cas_is_unsupported() {
     let hello = pdf("hello");
@@ -407,12 +448,17 @@ fn mutated_statements_never_panic_or_hang() {
 
 #[test]
 fn mutated_aes256_statements_never_panic_or_hang() {
-    // AES-256 (revision 6) key derivation alone takes ~0.3 s per attempt in
-    // an unoptimised build, and lopdf tries the empty password first; so fewer
-    // inputs here, still each within the 2 s bound.
+    // AES-256 (revision 6) key derivation is slow by design, and a mutated file
+    // often takes the wrong-password path (up to eight hashes); so fewer inputs
+    // here, still each within the 2 s bound. The qpdf-made file puts the
+    // objects in an object stream, unpacked only after decryption.
     fuzz(
-        &[("cams_aes256", RTA_PASSWORD), ("nsdl_aes256", PAN_PASSWORD)],
-        8,
+        &[
+            ("cams_aes256", RTA_PASSWORD),
+            ("nsdl_aes256", PAN_PASSWORD),
+            ("cams_objstm_aes256", RTA_PASSWORD),
+        ],
+        12,
         256,
     );
 }
