@@ -455,22 +455,25 @@ struct FontInfo<'a> {
 }
 
 impl FontInfo<'_> {
-    fn decode(&self, bytes: &[u8]) -> String {
+    /// Appends the text `bytes` show to `out`.
+    fn decode_into(&self, bytes: &[u8], out: &mut String) {
+        let start = out.len();
         // ToUnicode is the authoritative map for extraction (ISO 32000-1
         // 9.10.2), but a partial one yields U+FFFD; then use the encoding.
-        if let Some(enc) = &self.to_unicode
-            && let Ok(s) = enc.bytes_to_string(bytes)
-            && !s.contains('\u{FFFD}')
-        {
-            return s;
+        if let Some(enc) = &self.to_unicode {
+            if enc.write_to_string(bytes, out).is_ok() && !out[start..].contains('\u{FFFD}') {
+                return;
+            }
+            out.truncate(start);
         }
-        if let Some(enc) = &self.encoding
-            && let Ok(s) = enc.bytes_to_string(bytes)
-        {
-            return s;
+        if let Some(enc) = &self.encoding {
+            if enc.write_to_string(bytes, out).is_ok() {
+                return;
+            }
+            out.truncate(start);
         }
         // No usable encoding: Latin-1 keeps ASCII text readable.
-        bytes.iter().map(|&b| b as char).collect()
+        out.extend(bytes.iter().map(|&b| b as char));
     }
 
     /// Advance of `bytes` in text space units (before font size scaling).
@@ -675,7 +678,7 @@ impl<'a> Interp<'a> {
                 Operand::String(span) => {
                     let bytes = op.bytes(span);
                     match font {
-                        Some(f) => text.push_str(&f.decode(bytes)),
+                        Some(f) => f.decode_into(bytes, &mut text),
                         None => text.extend(bytes.iter().map(|&b| b as char)),
                     }
                     advance += match font {

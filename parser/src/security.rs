@@ -85,10 +85,15 @@ fn decrypt_with_lopdf(
 ) -> Result<(), ParseError> {
     doc.trailer.set(&ENCRYPT_KEY[1..], entry);
     let algorithm = PasswordAlgorithm::try_from(&*doc).map_err(|e| invalid(&e.to_string()))?;
+    // The user password first, as a CAS is opened with the investor's (lopdf's
+    // own check tries the owner's first, the dearer one).
     let password = [password, ""]
         .into_iter()
         .filter_map(|p| algorithm.sanitize_password(p).ok())
-        .find(|p| doc.authenticate_raw_password(p).is_ok())
+        .find(|p| {
+            algorithm.authenticate_user_password(doc, p).is_ok()
+                || algorithm.authenticate_owner_password(doc, p).is_ok()
+        })
         .ok_or(ParseError::InvalidPassword)?;
     let state = EncryptionState::decode(&*doc, &password).map_err(|e| invalid(&e.to_string()))?;
     for (&id, object) in doc.objects.iter_mut() {

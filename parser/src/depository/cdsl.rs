@@ -10,6 +10,7 @@ use crate::model::{NpsAccount, NpsFund, Security};
 use crate::money::parse_amount;
 use regex::Regex;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 static BO_ID: LazyLock<Regex> = LazyLock::new(|| {
@@ -142,7 +143,7 @@ impl Reader {
         let Some(first) = row.cells.first() else {
             return;
         };
-        let isin = first.text();
+        let isin = first.text().into_owned();
         if !is_isin(&isin) {
             if row.first().eq_ignore_ascii_case("total") {
                 self.account_total(row);
@@ -155,7 +156,7 @@ impl Reader {
             self.unreadable(&isin);
             return;
         };
-        let name: Vec<String> = rest[..data_start]
+        let name: Vec<Cow<str>> = rest[..data_start]
             .iter()
             .map(Cell::text)
             .filter(|t| t != "@")
@@ -205,9 +206,9 @@ impl Reader {
             }
             return;
         };
-        let isin = row.cells[isin_at].text();
-        let name: Vec<String> = row.cells[..isin_at].iter().map(Cell::text).collect();
-        let Some(folio) = row.cells.get(isin_at + 1).map(Cell::text) else {
+        let isin = row.cells[isin_at].text().into_owned();
+        let name: Vec<Cow<str>> = row.cells[..isin_at].iter().map(Cell::text).collect();
+        let Some(folio) = row.cells.get(isin_at + 1).map(|c| c.text().into_owned()) else {
             self.unreadable(&isin);
             return;
         };
@@ -264,7 +265,7 @@ impl Reader {
         };
         if let Some(account) = self.nps.last_mut() {
             account.funds.push(NpsFund {
-                name,
+                name: name.into_owned(),
                 units,
                 nav,
                 value,

@@ -3,7 +3,7 @@
 
 use super::classes::{Class, section_marker};
 use super::roster::{DEMAT_TYPE, dp_and_client, holders_in};
-use super::rows::{Cell, Row, any_date, is_isin};
+use super::rows::{Row, any_date, is_isin};
 use super::{Mode, Reader, scheme};
 use crate::model::Security;
 use crate::money::parse_amount;
@@ -77,7 +77,7 @@ impl Reader {
         if !is_isin(&isin) {
             return;
         }
-        let Some(name) = row.cells.get(1).map(Cell::text) else {
+        let Some(name) = row.cells.get(1).map(|c| c.text().into_owned()) else {
             self.unreadable(&isin);
             return;
         };
@@ -135,7 +135,7 @@ impl Reader {
             // An AMC heading is a lone cell naming a fund house (page headers are not).
             let first = row.first();
             if row.cells.len() == 1 && (first.ends_with("Mutual Fund") || first.ends_with(" MF")) {
-                self.amc = Some(first);
+                self.amc = Some(first.into_owned());
             }
             return;
         };
@@ -143,9 +143,9 @@ impl Reader {
         let name = row
             .cells
             .get(isin_at + 1)
-            .map(Cell::text)
+            .map(|c| c.text().into_owned())
             .unwrap_or_default();
-        let Some(folio) = row.cells.get(isin_at + 2).map(Cell::text) else {
+        let Some(folio) = row.cells.get(isin_at + 2).map(|c| c.text().into_owned()) else {
             self.unreadable(&isin);
             return;
         };

@@ -5,6 +5,7 @@ use crate::mutual_fund::iso_date;
 use crate::pdf::Page;
 use regex::Regex;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 /// Lines of one row (a wrapped cell) are closer than this; rows are further apart.
@@ -25,8 +26,12 @@ pub(super) struct Cell {
 }
 
 impl Cell {
-    pub(super) fn text(&self) -> String {
-        self.lines.join(" ")
+    /// The cell's lines joined by spaces (most cells have one line: no copy then).
+    pub(super) fn text(&self) -> Cow<'_, str> {
+        match self.lines.as_slice() {
+            [line] => Cow::Borrowed(line),
+            lines => Cow::Owned(lines.join(" ")),
+        }
     }
 
     pub(super) fn first(&self) -> &str {
@@ -49,7 +54,7 @@ impl Row {
             .join(" ")
     }
 
-    pub(super) fn first(&self) -> String {
+    pub(super) fn first(&self) -> Cow<'_, str> {
         self.cells.first().map(Cell::text).unwrap_or_default()
     }
 }
