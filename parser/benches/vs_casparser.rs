@@ -1,7 +1,8 @@
 //! Our parser against casparser 1.4.1 on the same statements, in one run.
 //!
-//! `cargo bench -p cas-parser --bench vs_casparser` (set `CASPARSER_PYTHON` to a Python with
-//! casparser; default `.venv/bin/python`, which `infra/ensure-venv.sh` creates).
+//! `cargo bench -p cas-parser --bench vs_casparser [-- WORD…]` (set `CASPARSER_PYTHON` to a
+//! Python with casparser; default `.venv/bin/python`, which `infra/ensure-venv.sh` creates).
+//! Words limit the run to the statements whose file names contain one of them.
 //!
 //! Every statement in `parser/tests/fixtures` is parsed by two child processes: this binary
 //! re-run as a worker (`cas_parser::parse`) and `casparser_worker.py` (`read_cas_pdf`). Each
@@ -49,8 +50,17 @@ fn main() {
         "| statement | pages | ours ms | casparser ms | speed-up | ours peak MB | casparser peak MB | memory ratio |"
     );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    // `cargo bench … -- nsdl cdsl` measures only the statements whose names hold one of
+    // those words (cargo itself passes `--bench`).
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     for (pdf, password) in fixtures(&repo.join("parser/tests/fixtures")) {
         let name = pdf.file_stem().unwrap().to_string_lossy().into_owned();
+        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+            continue;
+        }
         let bytes = std::fs::read(&pdf).unwrap();
         if let Err(e) = cas_parser::parse(&bytes, password) {
             println!("| {name} | | we cannot read it: {e} | | | | | |");

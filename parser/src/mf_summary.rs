@@ -153,7 +153,7 @@ fn find_header(lines: &[Line]) -> Option<(Vec<Column>, usize)> {
     let last = members.iter().copied().max().unwrap_or(anchor);
     let mut labels: Vec<&TextRun> = members
         .iter()
-        .flat_map(|&i| lines[i].runs.iter())
+        .flat_map(|&i| lines[i].runs.iter().copied())
         .filter(|r| !r.text.trim().is_empty())
         .collect();
     labels.sort_by(|a, b| a.x.total_cmp(&b.x));

@@ -82,7 +82,7 @@ impl Page {
     }
 
     /// Horizontal runs grouped into visual lines, top to bottom.
-    pub fn lines(&self) -> Vec<Line> {
+    pub fn lines(&self) -> Vec<Line<'_>> {
         group_lines(&self.runs, LINE_TOLERANCE)
     }
 }
@@ -105,13 +105,14 @@ pub struct TextRun {
 
 /// Runs sharing a baseline, sorted left to right.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Line {
+pub struct Line<'a> {
     /// Baseline of the line's first (highest) run.
     pub y: f32,
-    pub runs: Vec<TextRun>,
+    /// The page's runs on this line (borrowed: a page is read line by line many times).
+    pub runs: Vec<&'a TextRun>,
 }
 
-impl Line {
+impl Line<'_> {
     /// The runs joined with a single space wherever they do not touch.
     pub fn text(&self) -> String {
         let mut out = String::new();
@@ -150,7 +151,7 @@ impl Line {
 /// Groups horizontal runs into lines: runs whose baselines are within
 /// `tolerance` points of the line's first run join it; lines are ordered top
 /// to bottom and runs within a line left to right. Rotated runs are skipped.
-pub fn group_lines(runs: &[TextRun], tolerance: f32) -> Vec<Line> {
+pub fn group_lines(runs: &[TextRun], tolerance: f32) -> Vec<Line<'_>> {
     let mut sorted: Vec<&TextRun> = runs
         .iter()
         .filter(|r| r.horizontal && r.x.is_finite() && r.y.is_finite())
@@ -160,10 +161,10 @@ pub fn group_lines(runs: &[TextRun], tolerance: f32) -> Vec<Line> {
     let mut lines: Vec<Line> = Vec::new();
     for run in sorted {
         match lines.last_mut() {
-            Some(line) if (line.y - run.y).abs() <= tolerance => line.runs.push(run.clone()),
+            Some(line) if (line.y - run.y).abs() <= tolerance => line.runs.push(run),
             _ => lines.push(Line {
                 y: run.y,
-                runs: vec![run.clone()],
+                runs: vec![run],
             }),
         }
     }
@@ -837,9 +838,10 @@ mod tests {
 
     #[test]
     fn touching_runs_join_without_space() {
+        let (ab, cd) = (run(0.0, 0.0, "ab"), run(8.0, 0.0, "cd"));
         let line = Line {
             y: 0.0,
-            runs: vec![run(0.0, 0.0, "ab"), run(8.0, 0.0, "cd")],
+            runs: vec![&ab, &cd],
         };
         assert_eq!(line.text(), "abcd");
     }

@@ -17,8 +17,6 @@ static BO_ID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^DP\s*Name\s*:\s*(.+?)\s+(?:BO\s*ID|DPID)\s*:\s*([A-Z0-9]{16})\b")
         .expect("valid regex")
 });
-static LABELLED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([A-Za-z ]+?)\s*:\s*(.*)$").expect("valid regex"));
 static NPS_PRAN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)PRAN\s*ID\s*:\s*([A-Z0-9]+)").expect("valid regex"));
 static NPS_CRA: LazyLock<Regex> =
@@ -26,6 +24,14 @@ static NPS_CRA: LazyLock<Regex> =
 static NPS_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^Portfolio\s+Value\s*(?:\(Rs\.?\))?\s*:?\s*(\S+)").expect("valid regex")
 });
+
+/// `Label : value`, the label all letters and spaces (e.g. `Folio No : 1234`).
+fn labelled(line: &str) -> Option<(&str, &str)> {
+    let (label, value) = line.split_once(':')?;
+    let label = label.trim();
+    let is_label = !label.is_empty() && label.chars().all(|c| c.is_ascii_alphabetic() || c == ' ');
+    is_label.then(|| (label, value.trim()))
+}
 
 impl Reader {
     /// A row after the roster: an account or NPS header, a folio description, a table heading
@@ -103,12 +109,8 @@ impl Reader {
         let mut fields = Vec::new();
         for cell in &row.cells {
             for line in &cell.lines {
-                if let Some(c) = line
-                    .contains(':')
-                    .then(|| LABELLED.captures(line))
-                    .flatten()
-                {
-                    fields.push((c[1].to_ascii_lowercase(), c[2].trim().to_string()));
+                if let Some((label, value)) = labelled(line) {
+                    fields.push((label.to_ascii_lowercase(), value.to_string()));
                 }
             }
         }
@@ -278,6 +280,22 @@ impl Reader {
 mod tests {
     use super::*;
     use crate::CasKind;
+
+    #[test]
+    fn labelled_lines_split_at_the_first_colon() {
+        assert_eq!(
+            labelled("Folio No : 1234/56"),
+            Some(("Folio No", "1234/56"))
+        );
+        assert_eq!(
+            labelled("ISIN: INF209K01VF8  UCC : MFCD1"),
+            Some(("ISIN", "INF209K01VF8  UCC : MFCD1"))
+        );
+        assert_eq!(labelled("AMC Name :"), Some(("AMC Name", "")));
+        assert_eq!(labelled("Time 10:30"), None);
+        assert_eq!(labelled(": no label"), None);
+        assert_eq!(labelled("no colon"), None);
+    }
 
     #[test]
     fn cdsl_rows_become_holdings_and_totals_are_checked() {
