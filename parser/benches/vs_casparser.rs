@@ -6,18 +6,23 @@
 //!
 //! Every statement in `parser/tests/fixtures` is parsed by two child processes: this binary
 //! re-run as a worker (`cas_parser::parse`) and `casparser_worker.py` (`read_cas_pdf`). Each
-//! warms up once, parses the file `RUNS` more times and reports the median wall time of one
+//! warms up once, parses the file more times (`OUR_RUNS`, `CASPARSER_RUNS`) and reports the median wall time of one
 //! parse plus its own peak resident memory (VmHWM, the whole process) and its resident memory
 //! before parsing. Separate processes keep one reader's memory out of the other's figures;
-//! each reader runs `ROUNDS` such workers per statement and the median of their medians counts.
+//! each reader runs `ROUNDS` such workers per statement, the two readers' workers taking turns,
+//! and the median of their medians counts.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-const RUNS: usize = 15;
+/// Parses per worker: ours take about a millisecond, so a worker of ours runs more of them to
+/// span as much wall time as casparser's 15 do (a slow spell of the shared machine then hits
+/// both readers alike rather than all of ours at once).
+const OUR_RUNS: usize = 150;
+const CASPARSER_RUNS: usize = 15;
 /// Workers per reader and statement (see [`rounds`]).
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 const WORKER_ENV: &str = "CAS_BENCH_WORKER";
 /// The fixtures' passwords: depository statements use the PAN, the RTAs the investor's choice.
 const PAN: &str = "ABCDE1234F";
@@ -43,8 +48,9 @@ fn main() {
     let script = repo.join("parser/benches/casparser_worker.py");
 
     println!(
-        "{ROUNDS} workers per reader and statement, each {RUNS} parses after one warm-up; \
-         median of the workers' medians; peak = highest VmHWM"
+        "{ROUNDS} workers per reader and statement, taking turns, each {OUR_RUNS} (ours) or \
+         {CASPARSER_RUNS} (casparser) parses after one warm-up; median of the workers' medians; \
+         peak = highest VmHWM"
     );
     println!(
         "| statement | pages | ours ms | casparser ms | speed-up | ours peak MB | casparser peak MB | memory ratio |"
@@ -68,8 +74,24 @@ fn main() {
         }
         let pages = cas_parser::open(&bytes, password).map_or(0, |s| s.pages.len());
         let exe = std::env::current_exe().unwrap();
-        let ours = rounds(|| measure(Command::new(&exe).env(WORKER_ENV, "1"), &pdf, password));
-        let theirs = rounds(|| measure(Command::new(&python).arg(&script), &pdf, password));
+        let (ours, theirs) = rounds(
+            || {
+                measure(
+                    Command::new(&exe).env(WORKER_ENV, "1"),
+                    &pdf,
+                    password,
+                    OUR_RUNS,
+                )
+            },
+            || {
+                measure(
+                    Command::new(&python).arg(&script),
+                    &pdf,
+                    password,
+                    CASPARSER_RUNS,
+                )
+            },
+        );
         match (ours, theirs) {
             (Ok(o), Ok(t)) => println!(
                 "| {name} | {pages} | {:.2} | {:.1} | {:.0}× | {:.1} | {:.1} | 1/{:.1} |",
@@ -91,8 +113,13 @@ fn main() {
     let pdf = repo.join("parser/tests/fixtures/cams_aes256.pdf");
     let exe = std::env::current_exe().unwrap();
     if let (Ok(o), Ok(t)) = (
-        measure(Command::new(exe).env(WORKER_ENV, "1"), &pdf, RTA_PASSWORD),
-        measure(Command::new(&python).arg(&script), &pdf, RTA_PASSWORD),
+        measure(
+            Command::new(exe).env(WORKER_ENV, "1"),
+            &pdf,
+            RTA_PASSWORD,
+            1,
+        ),
+        measure(Command::new(&python).arg(&script), &pdf, RTA_PASSWORD, 1),
     ) {
         println!(
             "ours {:.1} MB, casparser {:.1} MB",
@@ -125,22 +152,40 @@ fn fixtures(dir: &Path) -> Vec<(PathBuf, &'static str)> {
         .collect()
 }
 
-/// `ROUNDS` workers one after another: the median of their medians and the highest peak. The
-/// machines this runs on share their CPU, and a single worker can land in a slow spell.
-fn rounds(mut run: impl FnMut() -> Result<Measurement, String>) -> Result<Measurement, String> {
-    let mut all = (0..ROUNDS).map(|_| run()).collect::<Result<Vec<_>, _>>()?;
+/// `ROUNDS` workers of each reader, ours and casparser's in turn: per reader, the median of its
+/// workers' medians and the highest peak. The machines this runs on share their CPU, and a
+/// single worker can land in a slow spell; taking turns spreads those over both readers.
+fn rounds(
+    mut ours: impl FnMut() -> Result<Measurement, String>,
+    mut theirs: impl FnMut() -> Result<Measurement, String>,
+) -> (Result<Measurement, String>, Result<Measurement, String>) {
+    let (mut our_runs, mut their_runs) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        our_runs.push(ours());
+        their_runs.push(theirs());
+    }
+    (median(our_runs), median(their_runs))
+}
+
+fn median(runs: Vec<Result<Measurement, String>>) -> Result<Measurement, String> {
+    let mut all = runs.into_iter().collect::<Result<Vec<_>, _>>()?;
     all.sort_by(|a, b| a.median_ms.total_cmp(&b.median_ms));
     let peak_mb = all.iter().map(|m| m.peak_mb).fold(0.0, f64::max);
-    let middle = all.swap_remove(ROUNDS / 2);
+    let middle = all.swap_remove(all.len() / 2);
     Ok(Measurement { peak_mb, ..middle })
 }
 
 /// Runs one worker; it prints `median_ns baseline_kb peak_kb`.
-fn measure(cmd: &mut Command, pdf: &Path, password: &str) -> Result<Measurement, String> {
+fn measure(
+    cmd: &mut Command,
+    pdf: &Path,
+    password: &str,
+    runs: usize,
+) -> Result<Measurement, String> {
     let out = cmd
         .arg(pdf)
         .arg(password)
-        .arg(RUNS.to_string())
+        .arg(runs.to_string())
         .output()
         .map_err(|e| format!("cannot start worker: {e}"))?;
     if !out.status.success() {
