@@ -605,6 +605,16 @@ fn text_inside_form_xobjects_is_extracted_where_it_is_drawn() {
     assert!((1..=8).contains(&again), "{again}");
 }
 
+/// An unencrypted file may say `/Encrypt` outside its trailer (here in its text and in a
+/// dictionary): it still reads as it is, the words untouched.
+#[test]
+fn encrypt_named_outside_the_trailer_is_not_encryption() {
+    let content = b"BT /F1 10 Tf 50 700 Td (see /Encrypt here) Tj ET";
+    let bytes = minimal_pdf(content, b"<< /Encrypt 9 >>");
+    let pages = extract_pages(&bytes, "any").unwrap();
+    assert_eq!(pages[0].runs[0].text, "see /Encrypt here");
+}
+
 #[test]
 fn hand_made_pdf_positions_and_detection() {
     // Td/T*/TJ positioning, a rotated watermark and the NSDL marker.
