@@ -6,9 +6,9 @@
 //!
 //! Every statement in `parser/tests/fixtures` is parsed by two child processes: this binary
 //! re-run as a worker (`cas_parser::parse`) and `casparser_worker.py` (`read_cas_pdf`). Each
-//! warms up once, parses the file more times (`OUR_RUNS`, `CASPARSER_RUNS`) and reports the median wall time of one
-//! parse plus its own peak resident memory (VmHWM, the whole process) and its resident memory
-//! before parsing. Separate processes keep one reader's memory out of the other's figures;
+//! warms up once, parses the file more times (`OUR_RUNS`, `CASPARSER_RUNS`) and reports the
+//! median wall time of one parse plus its own peak resident memory (VmHWM, the whole process)
+//! and its resident memory before parsing. Separate processes keep one reader's memory out of the other's figures;
 //! each reader runs `ROUNDS` such workers per statement, the two readers' workers taking turns,
 //! and the median of their medians counts.
 

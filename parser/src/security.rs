@@ -103,7 +103,6 @@ fn decrypt_with_lopdf(
         }
     }
     doc.trailer.remove(&ENCRYPT_KEY[1..]);
-    doc.encryption_state = Some(state);
     Ok(())
 }
 

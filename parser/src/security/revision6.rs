@@ -43,40 +43,14 @@ pub(super) struct KeyEntries {
 
 impl KeyEntries {
     pub(super) fn from_dictionary(dict: &Dictionary) -> Result<Self, ParseError> {
-        let revision = dict.get(b"R").and_then(Object::as_i64).unwrap_or(0);
-        let bytes = |key: &[u8]| -> Option<&[u8]> { dict.get(key).and_then(Object::as_str).ok() };
-        // Producers pad /O and /U past 48 bytes at times; what counts is the start.
-        let fixed = |key: &'static [u8]| -> Result<&[u8], ParseError> {
-            bytes(key).ok_or_else(|| {
-                ParseError::InvalidPdf(format!(
-                    "AES-256 encryption dictionary without /{}",
-                    String::from_utf8_lossy(key)
-                ))
-            })
-        };
-        let prefix =
-            |key: &'static [u8], value: &[u8], len: usize| -> Result<Vec<u8>, ParseError> {
-                value.get(..len).map(<[u8]>::to_vec).ok_or_else(|| {
-                    ParseError::InvalidPdf(format!(
-                        "/{} of the AES-256 encryption dictionary is shorter than {len} bytes",
-                        String::from_utf8_lossy(key)
-                    ))
-                })
-            };
-        let owner = prefix(b"O", fixed(b"O")?, 48)?;
-        let user = prefix(b"U", fixed(b"U")?, 48)?;
-        let owner_encrypted = prefix(b"OE", fixed(b"OE")?, 32)?;
-        let user_encrypted = prefix(b"UE", fixed(b"UE")?, 32)?;
-        let perms = bytes(b"Perms").and_then(|p| p.get(..16)?.try_into().ok());
-        let permissions = dict.get(b"P").and_then(Object::as_i64).unwrap_or(0) as u32;
         Ok(KeyEntries {
-            revision,
-            owner: owner.try_into().expect("48 bytes"),
-            user: user.try_into().expect("48 bytes"),
-            owner_encrypted: owner_encrypted.try_into().expect("32 bytes"),
-            user_encrypted: user_encrypted.try_into().expect("32 bytes"),
-            perms,
-            permissions,
+            revision: dict.get(b"R").and_then(Object::as_i64).unwrap_or(0),
+            owner: leading(dict, b"O")?,
+            user: leading(dict, b"U")?,
+            owner_encrypted: leading(dict, b"OE")?,
+            user_encrypted: leading(dict, b"UE")?,
+            perms: leading(dict, b"Perms").ok(),
+            permissions: dict.get(b"P").and_then(Object::as_i64).unwrap_or(0) as u32,
         })
     }
 
@@ -249,6 +223,21 @@ impl ObjectCipher {
     }
 }
 
+/// The first `N` bytes of the string `/key` (producers pad `/O` and `/U` past 48
+/// bytes at times; what counts is the start).
+fn leading<const N: usize>(dict: &Dictionary, key: &[u8]) -> Result<[u8; N], ParseError> {
+    dict.get(key)
+        .and_then(Object::as_str)
+        .ok()
+        .and_then(|value| value.get(..N)?.try_into().ok())
+        .ok_or_else(|| {
+            ParseError::InvalidPdf(format!(
+                "the AES-256 encryption dictionary has no /{} of {N} bytes or more",
+                String::from_utf8_lossy(key)
+            ))
+        })
+}
+
 /// SASLprep, then UTF-8 cut to 127 bytes (Algorithm 2.A, step a).
 fn prepare_password(password: &str) -> Result<Vec<u8>, ParseError> {
     let prepared = stringprep::saslprep(password).map_err(|_| ParseError::InvalidPassword)?;
@@ -331,14 +320,16 @@ fn hash(revision: i64, password: &[u8], salt: &[u8], user_key: &[u8]) -> [u8; 32
 mod tests {
     use super::*;
 
-    fn entries_of(path: &str) -> KeyEntries {
-        let bytes = std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures")
-                .join(path),
-        )
-        .unwrap();
-        let doc = lopdf::Document::load_mem(&bytes).unwrap();
+    /// A fixture as lopdf loads it without a password (its objects still encrypted).
+    fn fixture(name: &str) -> lopdf::Document {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        lopdf::Document::load_mem(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn entries_of(name: &str) -> KeyEntries {
+        let doc = fixture(name);
         let id = doc.trailer.get(b"Encrypt").unwrap().as_reference().unwrap();
         KeyEntries::from_dictionary(doc.get_dictionary(id).unwrap()).unwrap()
     }
@@ -346,12 +337,8 @@ mod tests {
     /// The key we derive is the one lopdf derives (it follows the spec step by step).
     #[test]
     fn file_key_matches_lopdf() {
-        let bytes = std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nsdl_aes256.pdf"),
-        )
-        .unwrap();
-        let doc = lopdf::Document::load_mem(&bytes).unwrap();
-        let state = lopdf::EncryptionState::decode(&doc, "ABCDE1234F").unwrap();
+        let state =
+            lopdf::EncryptionState::decode(&fixture("nsdl_aes256.pdf"), "ABCDE1234F").unwrap();
         let ours = entries_of("nsdl_aes256.pdf")
             .file_key("ABCDE1234F")
             .unwrap();
@@ -400,6 +387,19 @@ mod tests {
         let key = entries.file_key("Demo@1234").unwrap();
         entries.perms = Some([0; 16]);
         assert_eq!(entries.file_key("Demo@1234").unwrap(), key);
+    }
+
+    /// An `/O`, `/U`, `/OE` or `/UE` too short to hold its parts is a broken file.
+    #[test]
+    fn short_key_entries_are_invalid_pdf() {
+        let doc = fixture("cams_aes256.pdf");
+        let id = doc.trailer.get(b"Encrypt").unwrap().as_reference().unwrap();
+        let mut dict = doc.get_dictionary(id).unwrap().clone();
+        dict.set("UE", Object::string_literal(vec![0u8; 31]));
+        assert!(matches!(
+            KeyEntries::from_dictionary(&dict),
+            Err(ParseError::InvalidPdf(_))
+        ));
     }
 
     /// Revision 5's hash is SHA-256 alone.
