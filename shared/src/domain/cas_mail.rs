@@ -100,43 +100,65 @@ fn by_subject(subject: &str) -> Option<CasType> {
 
 /// File-name shapes of each source (DESIGN.md §3): NSDL `NSDLe-CAS_<9 digits>_<MMM>_<YYYY>.PDF`,
 /// CDSL `<MMMYYYY>_<AAxxxxxxxx>_TXN.pdf`, CAMS `<2 letters + digits>_<ddmmyyyy>-<ddmmyyyy>_CP…`.
+///
+/// Every field is checked as bytes against ASCII classes, never sliced as `str`: a file name is
+/// chosen by whoever sent the mail, and a byte index inside a multi-byte character would panic
+/// (`ab€12_AB12345678_TXN.pdf` once took whole listings down). A non-ASCII byte simply fails
+/// the class it is checked against.
 fn by_filename(filename: &str) -> Option<CasType> {
     let stem = filename.strip_suffix_ci(".pdf")?;
-    let parts: Vec<&str> = stem.split('_').collect();
-    let all = |s: &str, f: fn(&u8) -> bool| !s.is_empty() && s.as_bytes().iter().all(f);
+    let parts: Vec<&[u8]> = stem.as_bytes().split(|&b| b == b'_').collect();
     match parts.as_slice() {
         [prefix, digits, month, year]
-            if prefix.eq_ignore_ascii_case("NSDLe-CAS")
-                && digits.len() == 9
-                && all(digits, u8::is_ascii_digit)
-                && month.len() == 3
-                && all(month, u8::is_ascii_alphabetic)
-                && year.len() == 4
-                && all(year, u8::is_ascii_digit) =>
+            if prefix.eq_ignore_ascii_case(b"NSDLe-CAS")
+                && shaped(digits, &[(9, 9, u8::is_ascii_digit)])
+                && shaped(month, &[(3, 3, u8::is_ascii_alphabetic)])
+                && shaped(year, &[(4, 4, u8::is_ascii_digit)]) =>
         {
             Some(CasType::Nsdl)
         }
         [period, client, txn]
-            if txn.eq_ignore_ascii_case("TXN")
-                && period.len() == 7
-                && all(&period[..3], u8::is_ascii_alphabetic)
-                && all(&period[3..], u8::is_ascii_digit)
-                && client.len() >= 10
-                && all(&client[..2], u8::is_ascii_alphabetic)
-                && all(&client[2..], u8::is_ascii_digit) =>
+            if txn.eq_ignore_ascii_case(b"TXN")
+                && shaped(
+                    period,
+                    &[(3, 3, u8::is_ascii_alphabetic), (4, 4, u8::is_ascii_digit)],
+                )
+                && shaped(
+                    client,
+                    &[
+                        (2, 2, u8::is_ascii_alphabetic),
+                        (8, usize::MAX, u8::is_ascii_digit),
+                    ],
+                ) =>
         {
             Some(CasType::Cdsl)
         }
         [_, period, cp, _, ..]
             if cp.len() > 2
-                && cp[..2].eq_ignore_ascii_case("CP")
+                && cp[..2].eq_ignore_ascii_case(b"CP")
                 && period.len() == 17
-                && period.as_bytes()[8] == b'-' =>
+                && period[8] == b'-' =>
         {
             Some(CasType::Cams)
         }
         _ => None,
     }
+}
+
+/// A byte class: at least `min` and at most `max` bytes that each pass the test.
+type Run = (usize, usize, fn(&u8) -> bool);
+
+/// `field` is exactly the given runs in order (each as long as it can be within its bounds).
+fn shaped(field: &[u8], runs: &[Run]) -> bool {
+    let mut rest = field;
+    for &(min, max, class) in runs {
+        let taken = rest.iter().take(max).take_while(|b| class(b)).count();
+        if taken < min {
+            return false;
+        }
+        rest = &rest[taken..];
+    }
+    rest.is_empty()
 }
 
 trait StripSuffixCi {
@@ -233,6 +255,173 @@ mod tests {
         assert_eq!(classify(me, "Your bank statement", "statement.pdf"), None);
         assert_eq!(classify(me, "fyi", "NSDLe-CAS_12345_NOV_2025.PDF"), None);
         assert_eq!(classify(me, "fyi", "é.pdf"), None);
+    }
+
+    /// The attack of issue 11: a byte index inside `€` used to panic the whole listing.
+    #[test]
+    fn a_multi_byte_character_where_a_field_is_expected_is_no_cas_and_no_panic() {
+        let attack = "ab€12_AB12345678_TXN.pdf";
+        assert_eq!(
+            classify(
+                "attacker@evil.example",
+                "Consolidated Account Statement",
+                attack
+            ),
+            None
+        );
+        for name in [
+            "€OV2025_AA12345678_TXN.pdf",
+            "NOV2025_€A12345678_TXN.pdf",
+            "NOV2025_A€12345678_TXN.pdf",
+            "NOV2025_AA1234567€_TXN.pdf",
+            "NSDLe-CAS_12345678€_NOV_2025.PDF",
+            "NSDLe-CAS_123456789_N€_2025.PDF",
+            "AB12345678_01012025-3112202€_CP1_1.pdf",
+            "AB12345678_01012025-31122025_€P1_1.pdf",
+            "AB12345678_01012025-31122025_C€_1.pdf",
+            "AB12345678_0101202€-31122025_CP1_1.pdf",
+            "€.pdf",
+            "\u{1F4A9}_\u{1F4A9}_TXN.pdf",
+        ] {
+            assert_eq!(classify("x@y.example", "fyi", name), None, "{name}");
+        }
+    }
+
+    /// Characters that are more than one byte, change direction, combine, or are control
+    /// characters, plus the pieces the rules split and compare on.
+    const TRICKY: &[&str] = &[
+        "€",
+        "é",
+        "ß",
+        "\u{1F4A9}",
+        "\u{202E}",
+        "\u{200F}",
+        "\u{0301}",
+        "\u{FEFF}",
+        "\0",
+        "\u{7F}",
+        "\u{10FFFF}",
+        "\u{FFFD}",
+        "\u{0130}",
+        "\u{212A}",
+        "_",
+        ".",
+        "-",
+        "<",
+        ">",
+        "@",
+        " ",
+        "\"",
+        ".pdf",
+        ".PDF",
+        ".pDf",
+        "TXN",
+        "NSDLe-CAS",
+        "CP",
+        "AB12345678",
+        "NOV2025",
+        "123456789",
+        "01012025-31122025",
+        "cams mailback",
+        "camsonline.com",
+        "nsdl.co.in",
+        "a",
+        "Z",
+        "0",
+        "9",
+    ];
+
+    /// Real names of each shape; the property tests edit them one character at a time.
+    const SHAPES: &[&str] = &[
+        "NOV2025_AA12345678_TXN.pdf",
+        "NSDLe-CAS_123456789_NOV_2025.PDF",
+        "AB12345678_01012025-31122025_CP123456789_15012026164515.pdf",
+        "CAMS <donotreply@camsonline.com>",
+        "Consolidated Account Statement - CAMS Mailback Request",
+    ];
+
+    /// Everything that reads mail-borne text, called the way a listing calls it.
+    fn read_all(from: &str, subject: &str, filename: &str) {
+        let _ = classify(from, subject, filename);
+        let _ = is_pdf(filename, subject); // any text as the MIME type, too
+        let _ = address_of(from);
+    }
+
+    /// Every insertion of a tricky piece at every character boundary of every real shape,
+    /// and every replacement of one character by one: nothing panics, and a CDSL or NSDL name
+    /// with anything non-ASCII inside its fields is not taken for a statement.
+    #[test]
+    fn every_one_character_edit_of_a_real_name_is_read_without_panic() {
+        let mut cases = 0;
+        for shape in SHAPES {
+            let stem_end = shape.len() - ".pdf".len();
+            let checked_by_name = matches!(
+                by_filename(shape),
+                Some(CasType::Cdsl) | Some(CasType::Nsdl)
+            );
+            for (at, ch) in shape.char_indices().chain([(shape.len(), ' ')]) {
+                for piece in TRICKY {
+                    let inserted = format!("{}{piece}{}", &shape[..at], &shape[at..]);
+                    let replaced = if at < shape.len() {
+                        format!("{}{piece}{}", &shape[..at], &shape[at + ch.len_utf8()..])
+                    } else {
+                        inserted.clone()
+                    };
+                    for edited in [&inserted, &replaced] {
+                        for (from, subject, name) in [
+                            (edited.as_str(), "fyi", "x.pdf"),
+                            ("me@example.com", edited.as_str(), "x.pdf"),
+                            ("me@example.com", "fyi", edited.as_str()),
+                        ] {
+                            read_all(from, subject, name);
+                            cases += 1;
+                        }
+                        if checked_by_name && at < stem_end && !piece.is_ascii() {
+                            assert_eq!(by_filename(edited), None, "{edited:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(cases > 10_000, "{cases}");
+    }
+
+    /// Arbitrary strings (any Unicode scalar value, mixed with the rules' own pieces) as
+    /// sender, subject and file name: the classifier answers for all of them. Seeded, so a
+    /// failure repeats; about 30 000 strings, well under a second.
+    #[test]
+    fn the_classifier_is_total_over_arbitrary_strings() {
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+
+        let mut rng = StdRng::seed_from_u64(0x11CA_5E00);
+        let arbitrary = |rng: &mut StdRng| -> String {
+            let pieces = rng.random_range(0..12);
+            let mut s = String::new();
+            for _ in 0..pieces {
+                match rng.random_range(0..4) {
+                    0 => s.push_str(TRICKY[rng.random_range(0..TRICKY.len())]),
+                    1 => s.push_str(SHAPES[rng.random_range(0..SHAPES.len())]),
+                    // Any scalar value, surrogates excluded by from_u32.
+                    2 => s.extend(char::from_u32(rng.random_range(0..=0x10FFFF))),
+                    _ => s.extend(char::from_u32(rng.random_range(0x80..0x800))),
+                }
+            }
+            if rng.random_bool(0.5) {
+                s.push_str([".pdf", ".PDF", "_TXN.pdf"][rng.random_range(0..3)]);
+            }
+            s
+        };
+        for _ in 0..10_000 {
+            let (from, subject, name) = (
+                arbitrary(&mut rng),
+                arbitrary(&mut rng),
+                arbitrary(&mut rng),
+            );
+            read_all(&from, &subject, &name);
+            read_all(&name, &from, &subject);
+            read_all(&subject, &name, &from);
+        }
     }
 
     #[test]
