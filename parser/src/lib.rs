@@ -27,6 +27,8 @@ pub mod model;
 pub mod money;
 pub mod mutual_fund;
 pub mod pdf;
+pub mod reconcile;
+mod redact;
 mod security;
 pub mod transaction_type;
 
@@ -56,10 +58,16 @@ pub enum ParseError {
 /// Opens a statement and reads it into the unified portfolio shape: CAMS and KFintech detailed
 /// and summary statements, and CDSL and NSDL depository statements (demat accounts, folios, NPS).
 pub fn parse(bytes: &[u8], password: &str) -> Result<model::Portfolio, ParseError> {
-    let statement = open(bytes, password)?;
+    read(&open(bytes, password)?)
+}
+
+/// Reads an opened statement (positioned text, issuer and variant already known) with the
+/// reader for its kind. [`parse`] is `open` then this; tests and fuzzers build statements in
+/// memory and call it directly.
+pub fn read(statement: &Statement) -> Result<model::Portfolio, ParseError> {
     match (statement.kind, statement.variant) {
-        (CasKind::Cdsl | CasKind::Nsdl, _) => depository::parse(&statement),
-        (_, CasVariant::Summary) => mf_summary::parse(&statement),
-        _ => mutual_fund::parse(&statement),
+        (CasKind::Cdsl | CasKind::Nsdl, _) => depository::parse(statement),
+        (_, CasVariant::Summary) => mf_summary::parse(statement),
+        _ => mutual_fund::parse(statement),
     }
 }

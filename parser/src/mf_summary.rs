@@ -16,6 +16,7 @@ use crate::model::{MutualFundFolio, Portfolio, PortfolioMeta, Scheme, StatementP
 use crate::money::parse_amount;
 use crate::mutual_fund::{investor_block, iso_date, rta_portfolio};
 use crate::pdf::{Line, Statement, TextRun};
+use crate::reconcile::{Reconciliation, valuation_tolerance};
 use crate::{CasKind, CasVariant, ParseError};
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -368,14 +369,28 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
         return Err(ParseError::UnsupportedFormat);
     }
     let total: Decimal = reader.folios.iter().map(|f| f.value).sum();
-    let mut warnings = Vec::new();
-    if let Some(printed) = reader.printed_total
-        && printed != total
-    {
-        warnings.push(format!(
-            "the Total row says {printed}, the schemes' market values add up to {total}"
-        ));
+    let schemes: usize = reader.folios.iter().map(|f| f.schemes.len()).sum();
+    let mut reconciliation = Reconciliation::default();
+    if let Some(printed) = reader.printed_total {
+        reconciliation.total(
+            || "the Total row's market value".into(),
+            total,
+            printed,
+            schemes,
+        );
     }
+    for scheme in reader.folios.iter().flat_map(|f| &f.schemes) {
+        if !scheme.nav.is_zero() {
+            reconciliation.line(
+                || format!("{}: units × NAV against the market value", scheme.name),
+                (scheme.units * scheme.nav).round_dp(2),
+                scheme.value,
+                valuation_tolerance(scheme.units, scheme.nav),
+            );
+        }
+    }
+    let mut warnings = Vec::new();
+    let reconciled = reconciliation.finish(&mut warnings);
     let meta = PortfolioMeta {
         cas_type: cas_type.into(),
         statement_kind: Some("summary".into()),
@@ -384,6 +399,7 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
             from: reader.statement_date.clone(),
             to: reader.statement_date,
         },
+        reconciled,
     };
     Ok(rta_portfolio(
         meta,

@@ -17,7 +17,8 @@ pub struct Portfolio {
     pub demat_accounts: Vec<DematAccount>,
     #[serde(default)]
     pub nps: Vec<NpsAccount>,
-    /// Integrity findings (e.g. units that do not add up); never a reason to fail.
+    /// Integrity findings: printed totals that do not match, lines that could not be placed.
+    /// Never a reason to fail by themselves (strict callers fail on `meta.reconciled`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -33,6 +34,11 @@ pub struct PortfolioMeta {
     #[serde(default)]
     pub generated_at: Option<String>,
     pub statement_period: StatementPeriod,
+    /// True only when the statement printed at least one total (portfolio summary, Total row,
+    /// account and section totals) and every printed total, balance and valuation matched
+    /// what was read; each mismatch is a warning.
+    #[serde(default)]
+    pub reconciled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -212,7 +218,8 @@ mod tests {
         let value = json!({
             "meta": {"cas_type": "cams", "statement_kind": "detailed",
                      "generated_at": "2025-01-15T10:00:00Z",
-                     "statement_period": {"from": "2024-01-01", "to": "2024-12-31"}},
+                     "statement_period": {"from": "2024-01-01", "to": "2024-12-31"},
+                     "reconciled": true},
             "investor": {"name": "Demo Investor", "pan": "ABCDE1234F", "email": "d@x.in",
                          "address": "1 MG Road", "pincode": "560001", "mobile": "+919800000000"},
             "summary": {"total_value": 123456.78,

@@ -72,6 +72,10 @@ fn check(name: &str, cas_type: &str) {
         p.summary.total_value
     );
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    assert!(
+        p.meta.reconciled,
+        "the printed totals were all checked and matched"
+    );
 }
 
 #[test]

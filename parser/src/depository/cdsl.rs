@@ -200,11 +200,14 @@ impl Reader {
             if row.first().eq_ignore_ascii_case("total")
                 && let Some(value) = row.cells.last().and_then(|c| parse_amount(&c.text()))
                 && let Some((_, printed)) = self.printed.mutual_funds
-                && printed != value
             {
-                self.warnings.push(format!(
-                    "mutual fund folios: table total {value} is not the summary's {printed}"
-                ));
+                let rows = self.folios.len();
+                self.reconciliation.total(
+                    || "mutual fund folios: the table's total against the summary's".into(),
+                    value,
+                    printed,
+                    rows,
+                );
             }
             return;
         };

@@ -110,6 +110,15 @@ pub(super) fn holdings_of(h: &mut DematHoldings, class: Class) -> &mut Vec<Secur
 }
 
 pub(super) fn holdings_value(h: &DematHoldings) -> Decimal {
+    all_holdings(h).map(|s| s.value).sum()
+}
+
+/// How many holdings an account lists, of every class.
+pub(super) fn holdings_count(h: &DematHoldings) -> usize {
+    all_holdings(h).count()
+}
+
+fn all_holdings(h: &DematHoldings) -> impl Iterator<Item = &Security> {
     [
         &h.equities,
         &h.demat_mutual_funds,
@@ -117,10 +126,8 @@ pub(super) fn holdings_value(h: &DematHoldings) -> Decimal {
         &h.government_securities,
         &h.aifs,
     ]
-    .iter()
-    .flat_map(|list| list.iter())
-    .map(|s| s.value)
-    .sum()
+    .into_iter()
+    .flatten()
 }
 
 #[cfg(test)]

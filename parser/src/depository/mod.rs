@@ -94,6 +94,8 @@ struct Reader {
     nps_printed: Vec<Option<Decimal>>,
     printed: Printed,
     warnings: Vec<String>,
+    /// Every printed total compared with what was read.
+    reconciliation: crate::reconcile::Reconciliation,
     mode: Mode,
     current: Option<usize>,
     pending_holders: Vec<Holder>,
@@ -128,6 +130,7 @@ impl Reader {
             nps_printed: Vec::new(),
             printed: Printed::default(),
             warnings: Vec::new(),
+            reconciliation: crate::reconcile::Reconciliation::default(),
             mode: Mode::Outside,
             current: None,
             pending_holders: Vec::new(),

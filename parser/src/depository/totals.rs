@@ -2,7 +2,7 @@
 //! against what was read. A difference becomes a warning, never an error.
 
 use super::Reader;
-use super::classes::{Class, holdings_of, holdings_value};
+use super::classes::{Class, holdings_count, holdings_of, holdings_value};
 use super::rows::Row;
 use crate::ParseError;
 use crate::model::{AccountTotal, Portfolio, PortfolioMeta, PortfolioSummary};
@@ -38,21 +38,20 @@ impl Reader {
         let Some(account) = self.current.and_then(|i| self.accounts.get_mut(i)) else {
             return;
         };
-        let held: Decimal = holdings_of(&mut account.holdings, class)
-            .iter()
-            .map(|s| s.value)
-            .sum();
-        if held != printed {
-            let id = format!(
-                "{}{}",
-                account.dp_id.as_deref().unwrap_or(""),
-                account.client_id.as_deref().unwrap_or("")
-            );
-            self.warnings.push(format!(
-                "account {id}: {} add up to {held}, their sub total says {printed}",
-                class.label()
-            ));
-        }
+        let holdings = holdings_of(&mut account.holdings, class);
+        let held: Decimal = holdings.iter().map(|s| s.value).sum();
+        let rows = holdings.len();
+        let id = format!(
+            "{}{}",
+            account.dp_id.as_deref().unwrap_or(""),
+            account.client_id.as_deref().unwrap_or("")
+        );
+        self.reconciliation.total(
+            || format!("account {id}: {} against their sub total", class.label()),
+            held,
+            printed,
+            rows,
+        );
     }
 
     /// Printed values where the statement gives them, each checked against the holdings.
@@ -66,25 +65,34 @@ impl Reader {
         for (account, printed) in self.accounts.iter_mut().zip(&self.account_values) {
             let held = holdings_value(&account.holdings);
             account.value = printed.unwrap_or(held);
-            if account.value != held {
-                self.warnings.push(format!(
-                    "{} account {}{}: holdings add up to {held}, the statement says {}",
-                    account.depository,
-                    account.dp_id.as_deref().unwrap_or(""),
-                    account.client_id.as_deref().unwrap_or(""),
-                    account.value
-                ));
+            if let Some(printed) = printed {
+                let rows = holdings_count(&account.holdings);
+                self.reconciliation.total(
+                    || {
+                        format!(
+                            "{} account {}{}: holdings against the account's value",
+                            account.depository,
+                            account.dp_id.as_deref().unwrap_or(""),
+                            account.client_id.as_deref().unwrap_or("")
+                        )
+                    },
+                    held,
+                    *printed,
+                    rows,
+                );
             }
             demat_total += account.value;
         }
         for (account, printed) in self.nps.iter_mut().zip(&self.nps_printed) {
             let held: Decimal = account.funds.iter().map(|f| f.value).sum();
             account.value = printed.unwrap_or(held);
-            if account.value != held {
-                self.warnings.push(format!(
-                    "NPS {}: schemes add up to {held}, the statement says {}",
-                    account.pran, account.value
-                ));
+            if let Some(printed) = printed {
+                self.reconciliation.total(
+                    || format!("NPS {}: schemes against the account's value", account.pran),
+                    held,
+                    *printed,
+                    account.funds.len(),
+                );
             }
         }
         let mut accounts = BTreeMap::new();
@@ -103,16 +111,18 @@ impl Reader {
                 .printed
                 .mutual_funds
                 .unwrap_or((count(self.folios.len()), folio_total));
-            if printed_value != folio_total {
-                self.warnings.push(format!(
-                    "mutual fund folios add up to {folio_total}, the statement says {printed_value}"
-                ));
-            }
-            if printed_count != count(self.folios.len()) {
-                self.warnings.push(format!(
-                    "{} mutual fund folios read, the statement counts {printed_count}",
-                    self.folios.len()
-                ));
+            if self.printed.mutual_funds.is_some() {
+                self.reconciliation.total(
+                    || "mutual fund folios against the summary's value".into(),
+                    folio_total,
+                    printed_value,
+                    self.folios.len(),
+                );
+                self.reconciliation.count(
+                    || "mutual fund folios".into(),
+                    self.folios.len(),
+                    printed_count,
+                );
             }
             accounts.insert(
                 "mutual_funds".to_string(),
@@ -125,10 +135,13 @@ impl Reader {
         let nps_total: Decimal = self.nps.iter().map(|n| n.value).sum();
         if !self.nps.is_empty() || self.printed.nps.is_some() {
             let printed = self.printed.nps.unwrap_or(nps_total);
-            if printed != nps_total {
-                self.warnings.push(format!(
-                    "NPS accounts add up to {nps_total}, the summary says {printed}"
-                ));
+            if self.printed.nps.is_some() {
+                self.reconciliation.total(
+                    || "NPS accounts against the summary's value".into(),
+                    nps_total,
+                    printed,
+                    self.nps.len(),
+                );
             }
             accounts.insert(
                 "nps".to_string(),
@@ -140,11 +153,15 @@ impl Reader {
         }
         let kinds: Decimal = accounts.values().map(|a| a.total_value).sum();
         let total_value = self.printed.grand_total.unwrap_or(kinds);
-        if total_value != kinds {
-            self.warnings.push(format!(
-                "accounts add up to {kinds}, the statement's grand total is {total_value}"
-            ));
+        if self.printed.grand_total.is_some() {
+            self.reconciliation.total(
+                || "accounts against the statement's grand total".into(),
+                kinds,
+                total_value,
+                accounts.len(),
+            );
         }
+        let reconciled = std::mem::take(&mut self.reconciliation).finish(&mut self.warnings);
         if self.investor.pan.is_none() {
             // The investor holds every single-name account; the first holder is them.
             self.investor.pan = self
@@ -159,6 +176,7 @@ impl Reader {
                 statement_kind: None,
                 generated_at: None,
                 statement_period: self.period,
+                reconciled,
             },
             investor: self.investor,
             summary: PortfolioSummary {

@@ -1,50 +1,75 @@
 //! CAMS and KFintech detailed statements: investor, period, folios, schemes, transactions and
-//! valuations, read line by line from the positioned text.
+//! valuations, read line by line from the positioned text, then checked against the totals the
+//! statement prints.
 //!
 //! The layout (both registrars print the same one): a header block on page 1 (investor at the
-//! left, a notice at the right), a portfolio summary, then per AMC heading and folio line the
-//! schemes, each with its opening balance, transaction rows, closing balance with NAV, and
-//! cost/valuation line. Page headers and footers repeat on every page and are skipped.
+//! left, a notice at the right), the PORTFOLIO SUMMARY (per fund house cost and market value,
+//! and a Total), then per fund-house heading and folio line the schemes, each with a heading
+//! region (holders, `CODE-Name - ISIN: … (Advisor: …)`, registrar, nominees), its opening
+//! balance, transaction rows, closing balance with NAV, and cost / valuation. Page headers and
+//! footers repeat on every page and are skipped; a page break may fall anywhere.
+//!
+//! Nothing is dropped silently: a line inside a folio that fits nowhere, a heading without an
+//! opening balance or an opening balance without a heading becomes a warning, and the result
+//! says whether the folios add up to the printed summary (`meta.reconciled`).
+
+mod folio_line;
+mod portfolio_summary;
+mod scheme_header;
+mod transactions;
+
+pub use folio_line::FolioLine;
+pub use scheme_header::SchemeHeader;
 
 use crate::model::{
     AccountTotal, Investor, MutualFundFolio, Portfolio, PortfolioMeta, PortfolioSummary, Scheme,
-    StatementPeriod, Transaction,
+    StatementPeriod,
 };
 use crate::money::parse_amount;
 use crate::pdf::{Line, Statement};
-use crate::transaction_type;
+use crate::reconcile::{Reconciliation, UNIT_TOLERANCE, valuation_tolerance};
+use crate::redact;
 use crate::{CasKind, CasVariant, ParseError};
+use portfolio_summary::PortfolioSummary as PrintedSummary;
 use regex::Regex;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+use transactions::Columns;
 
 /// The investor block sits left of this x on page 1; the notice to its right is not theirs.
 const INVESTOR_COLUMN_MAX_X: f32 = 250.0;
+/// Unplaced lines quoted one by one in the warnings; the rest are counted.
+const UNPLACED_QUOTED: usize = 10;
 
 static DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{2})-([A-Za-z]{3})-(\d{4})$").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4})$").expect("valid regex"));
 static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d{2}-[A-Za-z]{3}-\d{4})\s+(?i:to)\s+(\d{2}-[A-Za-z]{3}-\d{4})$")
         .expect("valid regex")
 });
-static FOLIO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^Folio No:\s*(.+?)\s+PAN:\s*(\S*)\s+KYC:\s*(\S+(?: \S+)?)\s+PAN:\s*(\S+(?: \S+)?)\s*$",
-    )
-    .expect("valid regex")
+/// A fund-house heading: `HDFC Mutual Fund`, `Quant MF`, `… Fund House`.
+static AMC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^.+?\s+(?:MF|Mutual\s*Fund|Fund\s*House)$").expect("valid regex")
 });
-static SCHEME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:([A-Za-z0-9]+)-)?(.+?)\s*-\s*ISIN:\s*([A-Z]{2}[A-Z0-9]{9}\d)\s*(?:\(Advisor:\s*([^)]*)\))?")
-        .expect("valid regex")
+static OPENING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)Opening\s+Unit\s+Balance\s*:?\s*(\S*)").expect("valid regex")
 });
 static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^Closing Unit Balance:\s*(\S+)\s+NAV on (\d{2}-[A-Za-z]{3}-\d{4}):\s*INR\s*(\S+)")
+    Regex::new(r"(?i)Closing\s+Unit\s+Balance\s*:?\s*(\S*)").expect("valid regex")
+});
+static NAV_ON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)NAV\s+on\s+(\d{1,2}-[A-Za-z]{3}-\d{4})\s*:\s*(?:INR|Rs\.?)?\s*(\S*)")
         .expect("valid regex")
 });
+static COST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)Total\s+Cost\s+Value\s*:?\s*(?:INR|Rs\.?)?\s*(\S*)").expect("valid regex")
+});
 static VALUATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^Total Cost Value:\s*(\S+)\s+(?:Market Value|Valuation) on (\d{2}-[A-Za-z]{3}-\d{4}):\s*INR\s*(\S+)")
-        .expect("valid regex")
+    Regex::new(
+        r"(?i)(?:Market\s+Value|Valuation)\s+on\s+(\d{1,2}-[A-Za-z]{3}-\d{4})\s*:\s*(?:INR|Rs\.?)?\s*(\S*)",
+    )
+    .expect("valid regex")
 });
 /// A renamed scheme's old name, `(formerly …)` / `(erstwhile …)`, and a trailing
 /// `(Demat …)` / `(Non-Demat …)` note: not part of the scheme's name.
@@ -52,8 +77,6 @@ static FORMER_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)\((?:formerly|erstwhile).+?\)").expect("valid regex"));
 static DEMAT_NOTE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?is)\((?:Demat|Non-Demat).*").expect("valid regex"));
-static DIVIDEND_RATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"@\s*Rs\.?\s*([0-9.,]+)\s*per unit").expect("valid regex"));
 
 /// `10-Jan-2025` → `2025-01-10`.
 pub fn iso_date(printed: &str) -> Option<String> {
@@ -105,31 +128,32 @@ fn is_furniture(text: &str) -> bool {
         || text.starts_with("This is a computer generated statement")
 }
 
-fn amount(s: &str) -> Result<Decimal, ParseError> {
-    parse_amount(s).ok_or_else(|| malformed(&format!("unreadable number {s:?}")))
-}
-
-fn malformed(what: &str) -> ParseError {
-    ParseError::Malformed(what.to_string())
-}
-
-/// A scheme being read, with what its folio line said.
+/// A scheme between its opening balance and its valuation.
 struct OpenScheme {
     scheme: Scheme,
+    /// Index into the reader's folios; `None` for a scheme whose heading could not be read
+    /// (its rows are consumed so they are not reported twice, then dropped).
+    folio: Option<usize>,
+    closing_seen: bool,
 }
 
 struct Reader {
     investor: Investor,
     period: StatementPeriod,
+    printed: Option<PrintedSummary>,
     folios: Vec<MutualFundFolio>,
     amc: Option<String>,
-    /// The folio line's fields until its scheme line arrives.
-    pending_folio: Option<(String, String, String)>,
-    /// Scheme text that wrapped before its ISIN.
-    pending_scheme_text: String,
+    /// The last folio line read, with the page it was on.
+    folio: Option<FolioLine>,
+    /// Lines since the folio line or the last valuation, up to the next opening balance.
+    region: Vec<String>,
     scheme: Option<OpenScheme>,
-    warnings: Vec<String>,
+    columns: Columns,
     in_table: bool,
+    page: u32,
+    unplaced: Vec<(u32, String)>,
+    warnings: Vec<String>,
+    reconciliation: Reconciliation,
 }
 
 impl Reader {
@@ -140,164 +164,411 @@ impl Reader {
                 from: None,
                 to: None,
             },
+            printed: None,
             folios: Vec::new(),
             amc: None,
-            pending_folio: None,
-            pending_scheme_text: String::new(),
+            folio: None,
+            region: Vec::new(),
             scheme: None,
-            warnings: Vec::new(),
+            columns: Columns::default(),
             in_table: false,
+            page: 0,
+            unplaced: Vec::new(),
+            warnings: Vec::new(),
+            reconciliation: Reconciliation::default(),
         }
     }
 
+    fn warn(&mut self, message: String) {
+        self.warnings.push(format!("page {}: {message}", self.page));
+    }
+
+    fn line(&mut self, line: &Line) {
+        let text = line.text();
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        if is_table_header(text) {
+            self.in_table = true;
+            self.columns.add_header_line(line);
+            return;
+        }
+        if !self.in_table || is_furniture(text) {
+            return;
+        }
+        if self.scheme.is_some() && self.scheme_line(line, text) {
+            return;
+        }
+        self.between_schemes(text);
+    }
+
+    /// A line while a scheme is open; false when it ends the scheme and is not the scheme's.
+    fn scheme_line(&mut self, line: &Line, text: &str) -> bool {
+        let Some(open) = self.scheme.as_mut() else {
+            return false;
+        };
+        if let Some((date, rest)) = transactions::row_date(line) {
+            // A dated row without amount or units is a footnote, not a transaction.
+            if let Some(t) = transactions::row(line, date, rest, &self.columns) {
+                open.scheme.transactions.push(t);
+            }
+            return true;
+        }
+        let mut footer = false;
+        if let Some(c) = CLOSING.captures(text) {
+            footer = true;
+            open.closing_seen = true;
+            match parse_amount(&c[1]) {
+                Some(units) => open.scheme.units = units,
+                None => {
+                    let what = format!(
+                        "{}: closing balance {:?} unreadable",
+                        open.scheme.name, &c[1]
+                    );
+                    self.warn(what);
+                }
+            }
+        }
+        let Some(open) = self.scheme.as_mut() else {
+            return false;
+        };
+        if let Some(c) = NAV_ON.captures(text) {
+            footer = true;
+            open.scheme.valuation_date = iso_date(&c[1]);
+            // `N.A.` when no NAV was declared: the valuation cannot be checked.
+            open.scheme.nav = parse_amount(&c[2]).unwrap_or(Decimal::ZERO);
+        }
+        if let Some(c) = COST.captures(text) {
+            footer = true;
+            open.scheme.cost = parse_amount(&c[1]);
+        }
+        if let Some(c) = VALUATION.captures(text) {
+            open.scheme.valuation_date = iso_date(&c[1]);
+            open.scheme.value = parse_amount(&c[2]).unwrap_or(Decimal::ZERO);
+            self.close_scheme();
+            return true;
+        }
+        if footer {
+            return true;
+        }
+        // After the closing balance only its valuation belongs to the scheme; a heading or
+        // a folio line before it means the valuation was never printed.
+        let ends_scheme = folio_line::is_folio_line(text)
+            || OPENING.is_match(text)
+            || (scheme_header::is_scheme_line(text) && text.contains("ISIN"));
+        if open.closing_seen || ends_scheme {
+            let name = open.scheme.name.clone();
+            self.warn(format!(
+                "{name}: no valuation line before {:?}",
+                redact::quote(text)
+            ));
+            self.close_scheme();
+            return false;
+        }
+        let has_numbers = line.runs.iter().any(|r| parse_amount(&r.text).is_some());
+        match open.scheme.transactions.last_mut() {
+            Some(last) if !has_numbers => transactions::continue_description(last, text),
+            _ => self.unplaced.push((self.page, text.to_string())),
+        }
+        true
+    }
+
+    /// A line between schemes: folio lines, fund-house headings, heading regions, and the
+    /// opening balance that turns a region into a scheme.
+    fn between_schemes(&mut self, text: &str) {
+        if let Some(folio) = folio_line::read(text) {
+            self.end_region("a folio line");
+            if folio.number.is_empty() {
+                self.warn(format!(
+                    "a folio line without a folio number: {:?}",
+                    redact::quote(text)
+                ));
+            }
+            self.folio = Some(folio);
+            return;
+        }
+        if let Some(c) = OPENING.captures(text) {
+            let opening = parse_amount(&c[1]);
+            self.open_scheme(opening, text);
+            return;
+        }
+        let in_heading = scheme_header::holds_a_heading(&self.region);
+        if !in_heading && AMC.is_match(text) && !scheme_header::is_scheme_line(text) {
+            self.end_region("a fund-house heading");
+            self.amc = Some(text.to_string());
+            return;
+        }
+        self.region.push(text.to_string());
+    }
+
+    /// A region that ends without an opening balance: only a concern when it held a heading.
+    fn end_region(&mut self, before: &str) {
+        let region = std::mem::take(&mut self.region);
+        if scheme_header::holds_a_heading(&region) {
+            let heading = region
+                .iter()
+                .find(|l| scheme_header::is_scheme_line(l))
+                .unwrap_or(&region[0]);
+            self.warn(format!(
+                "a scheme heading with no opening balance before {before}; the scheme was not read: {:?}",
+                redact::quote(heading)
+            ));
+        }
+    }
+
+    fn open_scheme(&mut self, opening: Option<Decimal>, text: &str) {
+        let region = std::mem::take(&mut self.region);
+        let Some(header) = scheme_header::read(&region) else {
+            self.warn(format!(
+                "an opening balance with no scheme heading above it; its transactions were not read: {:?}",
+                redact::quote(region.first().map_or(text, String::as_str))
+            ));
+            self.scheme = Some(OpenScheme {
+                scheme: empty_scheme(String::new()),
+                folio: None,
+                closing_seen: false,
+            });
+            return;
+        };
+        if opening.is_none() {
+            self.warn(format!(
+                "{}: opening balance unreadable: {:?}",
+                header.name,
+                redact::quote(text)
+            ));
+        }
+        self.unplaced
+            .extend(header.unplaced.iter().map(|l| (self.page, l.clone())));
+        let folio = self.folio_for(&header);
+        let mut scheme = empty_scheme(header.name);
+        scheme.isin = header.isin;
+        scheme.advisor = header.advisor;
+        scheme.nominees = header.nominees;
+        scheme.open_units = opening;
+        self.scheme = Some(OpenScheme {
+            scheme,
+            folio: Some(folio),
+            closing_seen: false,
+        });
+    }
+
+    /// The folio a scheme belongs to: the last folio line's, under the current fund house.
+    fn folio_for(&mut self, header: &SchemeHeader) -> usize {
+        let amc = self.amc.clone().unwrap_or_default();
+        if self.folio.is_none() {
+            self.warn(format!("{}: a scheme before any folio line", header.name));
+        }
+        let line = self.folio.clone().unwrap_or(FolioLine {
+            number: String::new(),
+            pan: None,
+            kyc: None,
+            pan_status: None,
+        });
+        let found = self
+            .folios
+            .iter()
+            .position(|f| f.folio_number == line.number && f.amc == amc);
+        let index = found.unwrap_or_else(|| {
+            self.folios.push(MutualFundFolio {
+                amc,
+                folio_number: line.number.clone(),
+                registrar: None,
+                pan: line.pan.clone(),
+                kyc: line.kyc.clone(),
+                value: Decimal::ZERO,
+                schemes: Vec::new(),
+            });
+            self.folios.len() - 1
+        });
+        if let Some(registrar) = &header.registrar {
+            self.folios[index]
+                .registrar
+                .get_or_insert_with(|| registrar.clone());
+        }
+        index
+    }
+
+    /// Files the open scheme under its folio after checking it against its own printed
+    /// balances: each row's running unit balance, the closing balance, units × NAV.
     fn close_scheme(&mut self) {
         let Some(open) = self.scheme.take() else {
             return;
         };
+        let Some(folio) = open.folio else {
+            return;
+        };
         let scheme = open.scheme;
-        let moved: Decimal = scheme.transactions.iter().filter_map(|t| t.units).sum();
-        if let Some(opening) = scheme.open_units
-            && opening + moved != scheme.units
-        {
+        if let Some(opening) = scheme.open_units {
+            let mut running = opening;
+            for t in &scheme.transactions {
+                running += t.units.unwrap_or_default();
+                if let Some(balance) = t.balance {
+                    self.reconciliation.line(
+                        || {
+                            format!(
+                                "{}: unit balance after the {} row of {}",
+                                scheme.name, t.kind, t.date
+                            )
+                        },
+                        running,
+                        balance,
+                        UNIT_TOLERANCE,
+                    );
+                    // One missing row is one warning, not one per row after it.
+                    running = balance;
+                }
+            }
+            let moved: Decimal = scheme.transactions.iter().filter_map(|t| t.units).sum();
+            self.reconciliation.line(
+                || {
+                    format!(
+                        "{}: opening balance plus transactions against the closing balance",
+                        scheme.name
+                    )
+                },
+                opening + moved,
+                scheme.units,
+                UNIT_TOLERANCE,
+            );
+        }
+        if !scheme.nav.is_zero() {
+            self.reconciliation.line(
+                || format!("{}: closing units × NAV against the valuation", scheme.name),
+                (scheme.units * scheme.nav).round_dp(2),
+                scheme.value,
+                valuation_tolerance(scheme.units, scheme.nav),
+            );
+        }
+        let folio = &mut self.folios[folio];
+        folio.value += scheme.value;
+        folio.schemes.push(scheme);
+    }
+
+    /// The statement's end: what is still open is closed, the folios are checked against the
+    /// printed portfolio summary, and unplaced lines become warnings.
+    fn finish(&mut self) {
+        if self.scheme.is_some() {
+            let name = self
+                .scheme
+                .as_ref()
+                .map(|s| s.scheme.name.clone())
+                .unwrap_or_default();
+            self.warn(format!("{name}: the statement ends before its valuation"));
+            self.close_scheme();
+        }
+        self.end_region("the end of the statement");
+        if let Some(printed) = self.printed.take().filter(PrintedSummary::is_printed) {
+            check_summary(&printed, &self.folios, &mut self.reconciliation);
+        }
+        let unplaced = std::mem::take(&mut self.unplaced);
+        for (page, text) in unplaced.iter().take(UNPLACED_QUOTED) {
             self.warnings.push(format!(
-                "{}: opening {} plus transactions {} is not the closing balance {}",
-                scheme.name, opening, moved, scheme.units
+                "page {page}: a line inside a folio that could not be placed: {:?}",
+                redact::quote(text)
             ));
         }
-        if let Some(folio) = self.folios.last_mut() {
-            folio.value += scheme.value;
-            folio.schemes.push(scheme);
+        if unplaced.len() > UNPLACED_QUOTED {
+            self.warnings.push(format!(
+                "{} more lines inside folios could not be placed",
+                unplaced.len() - UNPLACED_QUOTED
+            ));
         }
     }
+}
 
-    fn line(&mut self, line: &Line) -> Result<(), ParseError> {
-        let text = line.text().trim().to_string();
-        if text.is_empty() || is_furniture(&text) {
-            if is_table_header(&text) && !text.is_empty() {
-                self.in_table = true;
-            }
-            return Ok(());
-        }
-        if !self.in_table {
-            return Ok(());
-        }
-        if let Some(c) = FOLIO.captures(&text) {
-            self.close_scheme();
-            self.pending_folio =
-                Some((c[1].trim().to_string(), c[2].to_string(), c[3].to_string()));
-            self.pending_scheme_text.clear();
-            return Ok(());
-        }
-        if let Some((folio, pan, kyc)) = self.pending_folio.clone() {
-            // The holder's name comes between the folio line and the scheme line.
-            let candidate = if self.pending_scheme_text.is_empty() {
-                text.clone()
-            } else {
-                format!("{} {text}", self.pending_scheme_text)
-            };
-            if let Some(c) = SCHEME.captures(&candidate) {
-                self.pending_folio = None;
-                self.pending_scheme_text.clear();
-                self.start_scheme(&folio, &pan, &kyc, &c);
-            } else if looks_like_scheme_start(&text) {
-                self.pending_scheme_text = candidate;
-            }
-            return Ok(());
-        }
-        let Some(open) = self.scheme.as_mut() else {
-            // Outside a scheme: an AMC heading.
-            if text.ends_with("Mutual Fund") || text.ends_with("MF") {
-                self.amc = Some(text);
-            }
-            return Ok(());
-        };
-        let scheme = &mut open.scheme;
-        if let Some(rta) = text
-            .strip_prefix("Registrar :")
-            .or_else(|| text.strip_prefix("Registrar:"))
-        {
-            let rta = rta.trim().to_string();
-            if let Some(folio) = self.folios.last_mut() {
-                folio.registrar.get_or_insert(rta);
-            }
-            return Ok(());
-        }
-        if text.starts_with("Nominee 1:") {
-            scheme.nominees = text
-                .split("Nominee ")
-                .filter_map(|part| {
-                    part.split_once(':')
-                        .map(|(_, name)| name.trim().to_string())
-                })
-                .filter(|n| !n.is_empty())
-                .collect();
-            return Ok(());
-        }
-        if let Some(opening) = text.strip_prefix("Opening Unit Balance:") {
-            scheme.open_units = Some(amount(opening.trim())?);
-            return Ok(());
-        }
-        if let Some(c) = CLOSING.captures(&text) {
-            scheme.units = amount(&c[1])?;
-            scheme.valuation_date = iso_date(&c[2]);
-            scheme.nav = amount(&c[3])?;
-            return Ok(());
-        }
-        if let Some(c) = VALUATION.captures(&text) {
-            scheme.cost = Some(amount(&c[1])?);
-            scheme.valuation_date = iso_date(&c[2]);
-            scheme.value = amount(&c[3])?;
-            self.close_scheme();
-            return Ok(());
-        }
-        let first = line.runs.first().map(|r| r.text.trim()).unwrap_or("");
-        if let Some(date) = iso_date(first) {
-            scheme.transactions.push(transaction(line, date)?);
-        } else if let Some(last) = scheme.transactions.last_mut() {
-            // A wrapped description.
-            last.description = format!("{} {text}", last.description);
-            last.kind = transaction_type::classify(&last.description, last.units).to_string();
-            last.dividend_rate = dividend_rate(&last.description);
-        }
-        Ok(())
+fn empty_scheme(name: String) -> Scheme {
+    Scheme {
+        name,
+        isin: None,
+        amfi_code: None,
+        advisor: None,
+        nominees: Vec::new(),
+        open_units: None,
+        units: Decimal::ZERO,
+        nav: Decimal::ZERO,
+        value: Decimal::ZERO,
+        cost: None,
+        valuation_date: None,
+        transactions: Vec::new(),
     }
+}
 
-    fn start_scheme(&mut self, folio: &str, pan: &str, kyc: &str, c: &regex::Captures<'_>) {
-        let amc = self.amc.clone().unwrap_or_default();
-        let same_folio = self
-            .folios
-            .last()
-            .is_some_and(|f| f.folio_number == folio && f.amc == amc);
-        if !same_folio {
-            self.folios.push(MutualFundFolio {
-                amc,
-                folio_number: folio.to_string(),
-                registrar: None,
-                pan: (!pan.is_empty()).then(|| pan.to_string()),
-                kyc: Some(kyc.to_string()),
-                value: Decimal::ZERO,
-                schemes: Vec::new(),
-            });
+/// A fund-house name as the summary and the headings may differ in spelling it.
+fn fund_house_key(name: &str) -> String {
+    let lower = name.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let trimmed = match words.as_slice() {
+        [rest @ .., "mutual", "fund"] | [rest @ .., "mf"] | [rest @ .., "fund", "house"] => rest,
+        all => all,
+    };
+    trimmed.join(" ")
+}
+
+/// Folios against the PORTFOLIO SUMMARY: each fund house's market value and cost, and the
+/// Total, within a paisa per scheme summed.
+fn check_summary(printed: &PrintedSummary, folios: &[MutualFundFolio], r: &mut Reconciliation) {
+    // Fund house → (market value, cost, schemes, every scheme printed a cost).
+    let mut read: BTreeMap<String, (String, Decimal, Decimal, usize, bool)> = BTreeMap::new();
+    for folio in folios {
+        let entry = read
+            .entry(fund_house_key(&folio.amc))
+            .or_insert_with(|| (folio.amc.clone(), Decimal::ZERO, Decimal::ZERO, 0, true));
+        for scheme in &folio.schemes {
+            entry.1 += scheme.value;
+            entry.2 += scheme.cost.unwrap_or_default();
+            entry.3 += 1;
+            entry.4 &= scheme.cost.is_some();
         }
-        self.scheme = Some(OpenScheme {
-            scheme: Scheme {
-                name: clean_scheme_name(&c[2]),
-                isin: Some(c[3].to_string()),
-                amfi_code: None,
-                advisor: c
-                    .get(4)
-                    .map(|m| m.as_str().trim().to_string())
-                    .filter(|a| !a.is_empty()),
-                nominees: Vec::new(),
-                open_units: None,
-                units: Decimal::ZERO,
-                nav: Decimal::ZERO,
-                value: Decimal::ZERO,
-                cost: None,
-                valuation_date: None,
-                transactions: Vec::new(),
-            },
-        });
+    }
+    for (name, row) in &printed.fund_houses {
+        match read.remove(&fund_house_key(name)) {
+            Some((_, value, cost, schemes, all_costs)) => {
+                r.total(|| format!("{name}: market value"), value, row.market_value, schemes);
+                if let (Some(printed_cost), true) = (row.cost, all_costs) {
+                    r.total(|| format!("{name}: cost value"), cost, printed_cost, schemes);
+                }
+            }
+            None if row.market_value.is_zero() => {
+                r.total(|| format!("{name}: market value"), Decimal::ZERO, Decimal::ZERO, 1);
+            }
+            None => r.unmatched(format!(
+                "{name}: the portfolio summary prints a market value of {}, no folio of it was read",
+                row.market_value.normalize()
+            )),
+        }
+    }
+    for (name, value, ..) in read.values() {
+        r.unmatched(format!(
+            "{name}: folios worth {} read, the portfolio summary does not list the fund house",
+            value.normalize()
+        ));
+    }
+    if let Some(total) = &printed.total {
+        let schemes: usize = folios.iter().map(|f| f.schemes.len()).sum();
+        let value: Decimal = folios.iter().map(|f| f.value).sum();
+        r.total(
+            || "portfolio total market value".into(),
+            value,
+            total.market_value,
+            schemes,
+        );
+        let costs: Vec<Option<Decimal>> = folios
+            .iter()
+            .flat_map(|f| f.schemes.iter().map(|s| s.cost))
+            .collect();
+        if let (Some(printed_cost), true) = (total.cost, costs.iter().all(Option::is_some)) {
+            let cost: Decimal = costs.into_iter().flatten().sum();
+            r.total(
+                || "portfolio total cost value".into(),
+                cost,
+                printed_cost,
+                schemes,
+            );
+        }
     }
 }
 
@@ -356,60 +627,6 @@ pub fn clean_scheme_name(printed: &str) -> String {
         .to_string()
 }
 
-/// A scheme line starts with the RTA's scheme code and a dash, e.g. `HMCOGT-HDFC …`.
-fn looks_like_scheme_start(text: &str) -> bool {
-    text.split_once('-').is_some_and(|(code, _)| {
-        !code.is_empty() && code.len() <= 12 && code.bytes().all(|b| b.is_ascii_alphanumeric())
-    })
-}
-
-fn dividend_rate(description: &str) -> Option<Decimal> {
-    DIVIDEND_RATE
-        .captures(description)
-        .and_then(|c| parse_amount(&c[1]))
-}
-
-/// One transaction row: date, description, then up to four numbers (amount, units, NAV,
-/// balance). Rows with one number carry only an amount (taxes, payouts); rows with three have
-/// no amount.
-fn transaction(line: &Line, date: String) -> Result<Transaction, ParseError> {
-    let runs: Vec<&str> = line
-        .runs
-        .iter()
-        .map(|r| r.text.trim())
-        .filter(|t| !t.is_empty())
-        .collect();
-    let mut numbers = Vec::new();
-    let mut end = runs.len();
-    // Numbers are the trailing runs; the date and at least one description run stay.
-    while end > 2 && numbers.len() < 4 {
-        match parse_amount(runs[end - 1]) {
-            Some(n) => numbers.push(n),
-            None => break,
-        }
-        end -= 1;
-    }
-    numbers.reverse();
-    let description = runs[1..end].join(" ");
-    let (amount, units, nav, balance) = match numbers.as_slice() {
-        [a, u, n, b] => (Some(*a), Some(*u), Some(*n), Some(*b)),
-        [u, n, b] => (None, Some(*u), Some(*n), Some(*b)),
-        [a, u] => (Some(*a), Some(*u), None, None),
-        [a] => (Some(*a), None, None, None),
-        _ => (None, None, None, None),
-    };
-    Ok(Transaction {
-        kind: transaction_type::classify(&description, units).to_string(),
-        dividend_rate: dividend_rate(&description),
-        date,
-        description,
-        amount,
-        units,
-        nav,
-        balance,
-    })
-}
-
 /// Reads a CAMS or KFintech detailed statement.
 pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
     let cas_type = match statement.kind {
@@ -423,6 +640,7 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
     let mut reader = Reader::new();
     for (index, page) in statement.pages.iter().enumerate() {
         let lines = page.lines();
+        reader.page = page.number;
         if index == 0 {
             reader.investor = investor_block(&lines);
             if let Some(c) = lines.iter().find_map(|l| {
@@ -436,20 +654,25 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
                 };
             }
         }
+        if reader.printed.is_none() && !reader.in_table {
+            reader.printed = portfolio_summary::read(&lines);
+        }
         for line in &lines {
-            reader.line(line)?;
+            reader.line(line);
         }
     }
-    reader.close_scheme();
+    reader.finish();
     if reader.folios.is_empty() {
         return Err(ParseError::UnsupportedFormat);
     }
     reader.investor.pan = reader.folios.iter().find_map(|f| f.pan.clone());
+    let reconciled = std::mem::take(&mut reader.reconciliation).finish(&mut reader.warnings);
     let meta = PortfolioMeta {
         cas_type: cas_type.into(),
         statement_kind: Some("detailed".into()),
         generated_at: None,
         statement_period: reader.period,
+        reconciled,
     };
     Ok(rta_portfolio(
         meta,
@@ -525,14 +748,5 @@ mod tests {
         for (printed, clean) in cases {
             assert_eq!(clean_scheme_name(printed), clean, "{printed}");
         }
-    }
-
-    #[test]
-    fn dividend_rates_are_read() {
-        assert_eq!(
-            dividend_rate("IDCW Paid @ Rs.0.25 per unit"),
-            Some(Decimal::new(25, 2))
-        );
-        assert_eq!(dividend_rate("Purchase"), None);
     }
 }
