@@ -266,9 +266,9 @@ impl Reader {
             self.close_scheme();
             return false;
         }
-        let has_numbers = line.runs.iter().any(|r| parse_amount(&r.text).is_some());
+        let tail = transactions::is_description_tail(line, &self.columns);
         match open.scheme.transactions.last_mut() {
-            Some(last) if !has_numbers => transactions::continue_description(last, text),
+            Some(last) if tail => transactions::continue_description(last, text),
             _ => self.unplaced.push((self.page, text.to_string())),
         }
         true

@@ -128,6 +128,14 @@ pub fn row(
     Some(transaction)
 }
 
+/// Whether an undated line can be the tail of a wrapped description: no number in a number
+/// column (a lone `1` under the description is text, `Segregated Portfolio` / `1`).
+pub fn is_description_tail(line: &Line, columns: &Columns) -> bool {
+    !line.runs.iter().any(|r| {
+        parse_amount(&r.text).is_some() && (!columns.complete() || columns.field_at(r).is_some())
+    })
+}
+
 /// Appends a wrapped line to the description and classifies the row again.
 pub fn continue_description(transaction: &mut Transaction, text: &str) {
     transaction.description = format!("{} {}", transaction.description, text.trim());

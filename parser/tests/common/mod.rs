@@ -1,5 +1,10 @@
 //! Helpers shared by the parser's test binaries.
 
+#[allow(dead_code)] // each test binary uses a part
+pub mod detailed;
+#[allow(dead_code)]
+pub mod layout;
+
 /// Small deterministic generator (64-bit LCG, Knuth's constants) so the
 /// mutation test needs no extra dependency and always mutates the same bytes.
 pub struct Lcg(pub u64);
