@@ -7,9 +7,10 @@ use crate::error::{ApiError, ErrorCode};
 use crate::gateway::{self, API_KEY, INBOX_TOKEN, header, request_id, require_method};
 use crate::parse_input;
 use http::{Method, StatusCode};
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use rust_decimal::Decimal;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 /// What every function keeps for the life of its process.
 pub struct App {
@@ -74,9 +75,27 @@ pub async fn cas(app: Arc<App>, req: Request) -> Response<Body> {
     };
     let (result, credits) = app
         .inbox
-        .list_cas(&caller, header(&req, INBOX_TOKEN), &body, &base)
+        .list_cas(
+            &caller,
+            header(&req, INBOX_TOKEN),
+            &body,
+            &base,
+            listing_deadline(&req),
+        )
         .await;
     gateway::respond(result, Some(credits), &rid)
+}
+
+/// Time a listing keeps, after its deadline, to sort, answer and be billed before Lambda
+/// stops the function.
+const LISTING_MARGIN: Duration = Duration::from_secs(3);
+
+/// When a listing stops reading mail: `LISTING_MARGIN` before the invocation's own deadline.
+/// Without a Lambda context (tests, local fronts) there is none.
+fn listing_deadline(req: &Request) -> Option<tokio::time::Instant> {
+    let lambda_deadline = req.lambda_context_ref()?.deadline();
+    let left = lambda_deadline.duration_since(SystemTime::now()).ok()?;
+    Some(tokio::time::Instant::now() + left.saturating_sub(LISTING_MARGIN))
 }
 
 /// `POST /v4/smart/parse`: JSON or multipart; see `parse_input`.

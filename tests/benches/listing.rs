@@ -36,6 +36,7 @@ async fn time_listing(app: &TestApp, token: &str, concurrency: usize) -> Duratio
                 Some(token),
                 &ListCasRequest::default(),
                 &app.base_url,
+                None,
             )
             .await;
         let elapsed = started.elapsed();

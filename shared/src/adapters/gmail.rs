@@ -10,6 +10,7 @@ use rand::Rng;
 use reqwest::{Client, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -22,6 +23,21 @@ const MAX_ATTEMPTS: u32 = 6;
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
 /// Gmail's largest page.
 const PAGE_SIZE: &str = "500";
+/// The most of any answer but an attachment we read (a page of ids, one mail's MIME tree with
+/// its inline text parts). A mail whose answer is larger is reported, not read.
+pub const MAX_ANSWER_BYTES: u64 = 16 * 1024 * 1024;
+/// The JSON around an attachment's base64url `data` (`attachmentId`, `size`), generously.
+const ATTACHMENT_ENVELOPE_BYTES: u64 = 4096;
+
+/// How long the padded base64 text of `n` bytes is.
+pub fn base64_len(n: u64) -> u64 {
+    n.div_ceil(3).saturating_mul(4)
+}
+
+/// The most bytes an attachments.get answer for an attachment of `max_bytes` can take.
+pub fn attachment_answer_limit(max_bytes: u64) -> u64 {
+    base64_len(max_bytes).saturating_add(ATTACHMENT_ENVELOPE_BYTES)
+}
 
 /// Spaces calls so their quota cost never exceeds the per-second budget. One pacer per
 /// process: a Lambda process serves one request (so one user) at a time.
@@ -70,13 +86,29 @@ impl GmailHttp {
         format!("{}/gmail/v1/users/me/{path}", self.base)
     }
 
-    /// One GET with pacing and retries.
+    /// One GET with pacing and retries, its JSON answer read up to [`MAX_ANSWER_BYTES`].
     async fn get<T: DeserializeOwned>(
         &self,
         access_token: &str,
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, GoogleError> {
+        let body = self
+            .get_bytes(access_token, path, query, MAX_ANSWER_BYTES)
+            .await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| GoogleError::Unavailable(format!("unreadable Gmail answer: {e}")))
+    }
+
+    /// One GET with pacing and retries: the answer's body, refused (`TooLarge`) as soon as it
+    /// is known to exceed `limit` bytes.
+    async fn get_bytes(
+        &self,
+        access_token: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        limit: u64,
+    ) -> Result<Vec<u8>, GoogleError> {
         let url = self.url(path);
         let mut attempt = 0;
         loop {
@@ -91,9 +123,7 @@ impl GmailHttp {
                 .await;
             let (retry_after, failure) = match result {
                 Ok(response) if response.status().is_success() => {
-                    return response.json().await.map_err(|e| {
-                        GoogleError::Unavailable(format!("unreadable Gmail answer: {e}"))
-                    });
+                    return read_capped(response, limit).await;
                 }
                 Ok(response) => {
                     let status = response.status();
@@ -117,6 +147,30 @@ impl GmailHttp {
             tokio::time::sleep(backoff(attempt, retry_after)).await;
         }
     }
+}
+
+/// The body of a successful answer, at most `limit` bytes: a declared length over it is refused
+/// unread, and reading stops at the first chunk past it. The buffer is sized from the
+/// declared length, so it does not grow by doubling.
+async fn read_capped(mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>, GoogleError> {
+    let too_large = GoogleError::TooLarge { limit };
+    let declared = response.content_length();
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large);
+    }
+    let capacity = usize::try_from(declared.unwrap_or(0).min(limit)).unwrap_or(0);
+    let mut body = Vec::with_capacity(capacity);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| GoogleError::Unavailable(e.without_url().to_string()))?
+    {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(too_large);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 enum Failure {
@@ -200,9 +254,12 @@ struct PartBody {
     size: u64,
 }
 
+/// `data` borrows the answer's bytes (base64url has nothing to unescape): no second copy of
+/// the text while it is decoded.
 #[derive(Deserialize)]
-struct AttachmentResponse {
-    data: String,
+struct AttachmentResponse<'a> {
+    #[serde(borrow)]
+    data: Cow<'a, str>,
 }
 
 /// Every attachment in the MIME tree, depth first (Gmail nests multipart parts).
@@ -211,17 +268,16 @@ fn collect_attachments(part: &Part, out: &mut Vec<MailAttachment>, depth: usize)
     if depth > 32 {
         return;
     }
-    if let Some(body) = &part.body {
-        if let Some(id) = &body.attachment_id {
-            if !part.filename.is_empty() {
-                out.push(MailAttachment {
-                    attachment_id: id.clone(),
-                    filename: part.filename.clone(),
-                    mime_type: part.mime_type.clone(),
-                    size: body.size,
-                });
-            }
-        }
+    if let Some(body) = &part.body
+        && let Some(id) = &body.attachment_id
+        && !part.filename.is_empty()
+    {
+        out.push(MailAttachment {
+            attachment_id: id.clone(),
+            filename: part.filename.clone(),
+            mime_type: part.mime_type.clone(),
+            size: body.size,
+        });
     }
     for child in &part.parts {
         collect_attachments(child, out, depth + 1);
@@ -296,16 +352,24 @@ impl Mailbox for GmailHttp {
         access_token: &str,
         message_id: &str,
         attachment_id: &str,
+        max_bytes: u64,
     ) -> Result<Vec<u8>, GoogleError> {
-        let a: AttachmentResponse = self
-            .get(
+        let answer = self
+            .get_bytes(
                 access_token,
                 &format!("messages/{message_id}/attachments/{attachment_id}"),
                 &[],
+                attachment_answer_limit(max_bytes),
             )
             .await?;
-        decode_base64url(&a.data)
-            .ok_or_else(|| GoogleError::Unavailable("attachment data is not base64url".into()))
+        let a: AttachmentResponse<'_> = serde_json::from_slice(&answer)
+            .map_err(|e| GoogleError::Unavailable(format!("unreadable Gmail answer: {e}")))?;
+        let bytes = decode_base64url(&a.data)
+            .ok_or_else(|| GoogleError::Unavailable("attachment data is not base64url".into()))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(GoogleError::TooLarge { limit: max_bytes });
+        }
+        Ok(bytes)
     }
 }
 
@@ -340,6 +404,93 @@ mod tests {
             header(m.payload.as_ref().unwrap(), "FROM"),
             "CAMS <donotreply@camsonline.com>"
         );
+    }
+
+    /// Serves `answer` (raw HTTP) to every connection on a loopback port.
+    async fn serve(answer: String) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let answer = answer.clone();
+                tokio::spawn(async move {
+                    let mut request = vec![0; 16 * 1024];
+                    let _ = socket.read(&mut request).await;
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        base
+    }
+
+    async fn attachment_from(answer: String, max_bytes: u64) -> Result<Vec<u8>, GoogleError> {
+        let gmail = GmailHttp::new(Client::new(), &serve(answer).await);
+        gmail.attachment("token", "m1", "a1", max_bytes).await
+    }
+
+    fn json_answer(body: &str) -> String {
+        format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    fn attachment_json(bytes: &[u8]) -> String {
+        format!(
+            r#"{{"attachmentId":"a1","size":{},"data":"{}"}}"#,
+            bytes.len(),
+            URL_SAFE.encode(bytes)
+        )
+    }
+
+    #[tokio::test]
+    async fn attachments_are_read_up_to_their_cap_and_no_further() {
+        let ok = attachment_from(json_answer(&attachment_json(b"%PDF-1.4 tiny")), 100).await;
+        assert_eq!(ok.unwrap(), b"%PDF-1.4 tiny");
+
+        // Decoded, one byte over the cap.
+        let over = attachment_from(json_answer(&attachment_json(&[b'x'; 101])), 100).await;
+        assert_eq!(over.unwrap_err(), GoogleError::TooLarge { limit: 100 });
+
+        // A declared length over the limit is refused before the body is read.
+        let declared = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 999999999\r\n\r\n{";
+        assert!(matches!(
+            attachment_from(declared.to_string(), 100).await,
+            Err(GoogleError::TooLarge { .. })
+        ));
+
+        // No declared length (chunked): reading stops once the limit is passed.
+        let body = attachment_json(&[b'x'; 30_000]);
+        let mut chunked = String::from(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+        );
+        for piece in body.as_bytes().chunks(1000) {
+            chunked += &format!(
+                "{:x}\r\n{}\r\n",
+                piece.len(),
+                std::str::from_utf8(piece).unwrap()
+            );
+        }
+        chunked += "0\r\n\r\n";
+        assert_eq!(
+            attachment_from(chunked, 100).await.unwrap_err(),
+            GoogleError::TooLarge {
+                limit: attachment_answer_limit(100)
+            }
+        );
+    }
+
+    #[test]
+    fn the_answer_limit_covers_the_base64_of_the_cap() {
+        assert_eq!(base64_len(0), 0);
+        assert_eq!(base64_len(1), 4);
+        assert_eq!(base64_len(3), 4);
+        assert_eq!(base64_len(4), 8);
+        let cap = 10 * 1024 * 1024;
+        let answer = attachment_json(&vec![0; cap]);
+        assert!(answer.len() as u64 <= attachment_answer_limit(cap as u64));
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub struct InboxSettings {
     /// Mails fetched at once while listing; the Gmail adapter's pacer keeps the quota
     /// whatever this is.
     pub fetch_concurrency: usize,
+    /// Statements parsed at once by a listing with `parse: true` (CPU-bound, and each holds
+    /// the parser's working memory; see README "Memory").
+    pub parse_concurrency: usize,
 }
 
 impl Default for InboxSettings {
@@ -60,6 +63,7 @@ impl Default for InboxSettings {
         Self {
             state_ttl_seconds: 600,
             fetch_concurrency: 16,
+            parse_concurrency: 2,
         }
     }
 }

@@ -2,19 +2,25 @@
 //! out 24-hour links.
 
 use super::cas_mail::{CasType, classify, gmail_query, is_pdf};
-use super::inbox::{Caller, Inbox, reconsent_required};
+use super::inbox::{Caller, Inbox, InboxSettings, reconsent_required};
 use super::links::LINK_TTL_SECONDS;
 use super::model::{Connection, ConnectionStatus};
 use super::ports::{GoogleError, MailMessage};
 use super::secrets::sha256_hex;
 use super::tenants;
+use crate::adapters::gmail::{MAX_ANSWER_BYTES, attachment_answer_limit};
 use crate::api::{CasFile, CreditUsage, FileError, ListCasRequest, ListCasResponse, Outcome};
 use crate::error::{ApiError, ErrorCode};
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, TimeZone};
+use futures::FutureExt;
 use futures::stream::{self, StreamExt};
 use rust_decimal::Decimal;
 use std::collections::BTreeSet;
-use tokio::sync::Mutex;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tokio::sync::{Mutex, Semaphore};
+use tokio::time::Instant;
 
 /// One pull costs 0.2 credits, whatever it finds.
 pub const LIST_COST: Decimal = Decimal::from_parts(2, 0, 0, false, 1);
@@ -23,6 +29,37 @@ pub const DEFAULT_WINDOW_DAYS: u64 = 30;
 const PRESIGNED_TTL_SECONDS: u64 = 300;
 /// Pages of 500 ids: a bound so a runaway mailbox cannot keep a call past its time limit.
 const MAX_PAGES: usize = 40;
+/// The largest attachment a listing downloads (the cap on PDFs everywhere). Gmail declares
+/// each part's size, so a larger one is reported without being fetched.
+pub const MAX_ATTACHMENT_BYTES: u64 = crate::adapters::pdf_fetch::MAX_PDF_BYTES as u64;
+
+const MIB: u64 = 1024 * 1024;
+/// The parser's working memory for one statement, estimated: lopdf's object tree (about the
+/// file's size), one stream inflated at a time (the parser allows 16 MiB), the pages' content
+/// (32 MiB in all) and the text runs read from it, with room to spare.
+pub const PARSE_WORKING_SET_ESTIMATE: u64 = 128 * MIB;
+/// The process itself: runtime, SDK and HTTP clients, TLS, the listing's own bookkeeping.
+pub const PROCESS_BASELINE_ESTIMATE: u64 = 64 * MIB;
+
+/// The most memory one `cas` invocation can need, in bytes (README "Memory"): each of the
+/// `fetch_concurrency` mails read at once holds at most one Gmail answer and what it decodes
+/// to (an attachment's base64url text, 4/3 of the cap plus its JSON, and its bytes, the cap;
+/// a mail's own answer is capped lower); the S3 upload's copy is made after the text is
+/// dropped. Add `parse_concurrency` parser working sets and the process.
+pub fn worst_case_memory(settings: &InboxSettings) -> u64 {
+    let per_mail = (attachment_answer_limit(MAX_ATTACHMENT_BYTES) + MAX_ATTACHMENT_BYTES)
+        .max(MAX_ANSWER_BYTES);
+    settings.fetch_concurrency.max(1) as u64 * per_mail
+        + settings.parse_concurrency.max(1) as u64 * PARSE_WORKING_SET_ESTIMATE
+        + PROCESS_BASELINE_ESTIMATE
+}
+
+fn too_large_msg(size: u64) -> String {
+    format!(
+        "The attachment is {size} bytes; attachments over {} MB are not downloaded",
+        MAX_ATTACHMENT_BYTES / (1024 * 1024)
+    )
+}
 
 /// CAS mail is Indian: dates and windows are in IST.
 pub fn ist() -> FixedOffset {
@@ -170,65 +207,167 @@ impl Session<'_> {
 fn google_error(e: GoogleError) -> ApiError {
     match e {
         GoogleError::InvalidGrant => reconsent_required(),
+        GoogleError::TooLarge { limit } => ApiError::new(
+            ErrorCode::FileTooLarge,
+            format!("Gmail's answer is over {limit} bytes, more than this service reads"),
+        ),
         other => ApiError::upstream(other),
+    }
+}
+
+/// What every mail of one listing is read with.
+struct Reading<'a> {
+    session: Session<'a>,
+    query: &'a ListingQuery,
+    window: (i64, i64),
+    link_base: &'a str,
+    deadline: Option<Instant>,
+    /// Statements parsed at once (`parse: true`): each parse holds its file and the parser's
+    /// working memory, so they are few whatever `fetch_concurrency` is.
+    parse_slots: Arc<Semaphore>,
+    /// Parses charged so far, so a listing that still fails can give them back.
+    parses_charged: AtomicU32,
+}
+
+/// Runs `work`, turning a panic inside it into a 500 (its detail is logged by the panic hook)
+/// so that the caller can still settle the credits.
+async fn guarded<T>(work: impl Future<Output = Result<T, ApiError>>) -> Result<T, ApiError> {
+    AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| Err(ApiError::internal("a listing panicked")))
+}
+
+/// `work`, or a 502 if it is still running at `deadline`.
+async fn within<T>(
+    deadline: Option<Instant>,
+    work: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, work)
+            .await
+            .unwrap_or_else(|_| {
+                Err(ApiError::upstream(
+                    "the mailbox search outlasted the listing",
+                ))
+            }),
+        None => work.await,
+    }
+}
+
+/// A failure of one mail (`filename: None`) or of one of its attachments.
+fn file_error(
+    message_id: &str,
+    filename: Option<&str>,
+    code: ErrorCode,
+    msg: impl Into<String>,
+) -> FileError {
+    FileError {
+        message_id: Some(message_id.to_string()),
+        filename: filename.map(str::to_string),
+        code: code.as_str().to_string(),
+        msg: msg.into(),
     }
 }
 
 impl Inbox {
     /// Lists the caller's CAS files; the credit usage is reported even when the call fails.
+    ///
+    /// Billing: the balance is checked first (402 before any Google call), and the 0.2 credits
+    /// are taken only once the mailbox search has succeeded, the last step that can fail the
+    /// listing as a whole. A listing that fails, panics or is stopped before that has cost
+    /// nothing. After it each mail is read on its own: its failure, its panic, or its still
+    /// being read at `deadline` is an entry in `errors`, and the listing answers with the rest.
+    /// Should that part panic all the same, every credit the call took is given back.
     pub async fn list_cas(
         &self,
         caller: &Caller,
         inbox_token: Option<&str>,
         request: &ListCasRequest,
         link_base: &str,
+        deadline: Option<Instant>,
     ) -> (Result<ListCasResponse, ApiError>, CreditUsage) {
-        let mut usage = CreditUsage {
+        let free = CreditUsage {
             used: Decimal::ZERO,
             remaining: caller.tenant.credits,
         };
         let today = self.clock_now().with_timezone(&ist()).date_naive();
         let query = match ListingQuery::parse(request, today) {
             Ok(q) => q,
-            Err(e) => return (Err(e), usage),
+            Err(e) => return (Err(e), free),
         };
         let connection = match self.connection_for(caller, inbox_token).await {
             Ok(c) => c,
-            Err(e) => return (Err(e), usage),
+            Err(e) => return (Err(e), free),
         };
         if connection.status == ConnectionStatus::Revoked {
-            return (Err(reconsent_required()), usage);
+            return (Err(reconsent_required()), free);
         }
-        match tenants::charge(self.store.as_ref(), &caller.tenant.id, LIST_COST).await {
-            Ok(charged) => usage = charged,
-            Err(e) => return (Err(e), usage),
+        if caller.tenant.credits < LIST_COST {
+            return (
+                Err(tenants::insufficient(LIST_COST, caller.tenant.credits)),
+                free,
+            );
         }
-        let result = self.find_files(&connection, &query, link_base).await;
-        if let Ok(listed) = &result {
-            let parsed = listed.files.iter().filter(|f| f.parsed.is_some()).count();
-            if parsed > 0 {
-                usage.used += super::parsing::PARSE_COST * Decimal::from(parsed);
-                if let Ok(Some(tenant)) = self.store.tenant(&caller.tenant.id).await {
-                    usage.remaining = tenant.credits;
+        let (session, ids) = match within(deadline, guarded(self.search(&connection, &query))).await
+        {
+            Ok(found) => found,
+            Err(e) => return (Err(e), free),
+        };
+        let mut usage =
+            match tenants::charge(self.store.as_ref(), &caller.tenant.id, LIST_COST).await {
+                Ok(charged) => charged,
+                Err(e) => return (Err(e), free),
+            };
+        let reading = Reading {
+            session,
+            query: &query,
+            window: query.window(),
+            link_base,
+            deadline,
+            parse_slots: Arc::new(Semaphore::new(self.settings.parse_concurrency.max(1))),
+            parses_charged: AtomicU32::new(0),
+        };
+        let listed = guarded(async { Ok(self.read_mails(&reading, ids).await) }).await;
+        let parses = Decimal::from(reading.parses_charged.load(Ordering::SeqCst));
+        match listed {
+            Ok(listed) => {
+                if parses > Decimal::ZERO {
+                    usage.used += super::parsing::PARSE_COST * parses;
+                    if let Ok(Some(tenant)) = self.store.tenant(&caller.tenant.id).await {
+                        usage.remaining = tenant.credits;
+                    }
+                }
+                (Ok(listed), usage)
+            }
+            Err(e) => {
+                let taken = LIST_COST + super::parsing::PARSE_COST * parses;
+                (Err(e), self.refund(&caller.tenant.id, taken, free).await)
+            }
+        }
+    }
+
+    /// Gives `amount` back; the usage to report is then `free` with the new balance.
+    async fn refund(&self, tenant_id: &str, amount: Decimal, free: CreditUsage) -> CreditUsage {
+        match self.store.add_credits(tenant_id, amount).await {
+            Ok(balance) => CreditUsage {
+                used: Decimal::ZERO,
+                remaining: balance,
+            },
+            Err(e) => {
+                tracing::error!(tenant_id, %amount, error = %e, "refunding a failed listing failed");
+                CreditUsage {
+                    used: amount,
+                    remaining: free.remaining - amount,
                 }
             }
         }
-        if result.is_err() {
-            // A pull that found nothing because of us or Google is not billed.
-            if let Ok(balance) = self.store.add_credits(&caller.tenant.id, LIST_COST).await {
-                usage = CreditUsage {
-                    used: Decimal::ZERO,
-                    remaining: balance,
-                };
-            }
-        }
-        (result, usage)
     }
 
     /// Adds the statement's parse (charged 1 credit) or why it could not be parsed.
     async fn with_parsed(
         &self,
-        tenant_id: &str,
+        reading: &Reading<'_>,
         mut file: CasFile,
         bytes: Vec<u8>,
         password: &str,
@@ -239,12 +378,18 @@ impl Inbox {
             code: e.code.as_str().to_string(),
             msg: e.msg,
         };
-        match self.parse_pdf(bytes, password.to_string()).await {
+        // Never closed, so acquiring cannot fail; the permit rides with the parse to its end.
+        let slot = reading.parse_slots.clone().acquire_owned().await.ok();
+        match self.parse_pdf(bytes, password.to_string(), slot).await {
             Ok(portfolio) => {
+                let tenant_id = &reading.session.connection.tenant_id;
                 match tenants::charge(self.store.as_ref(), tenant_id, super::parsing::PARSE_COST)
                     .await
                 {
-                    Ok(_) => file.parsed = Some(Box::new(portfolio)),
+                    Ok(_) => {
+                        reading.parses_charged.fetch_add(1, Ordering::SeqCst);
+                        file.parsed = Some(Box::new(portfolio));
+                    }
                     Err(e) => file.parse_error = Some(as_error(e)),
                 }
             }
@@ -252,7 +397,6 @@ impl Inbox {
         }
         file
     }
-
     /// Where a download link leads: a presigned S3 URL of a few minutes, if the link is ours
     /// and unexpired and the file still exists.
     pub async fn download_url(
@@ -301,12 +445,12 @@ impl Inbox {
         DateTime::from_timestamp(self.clock.now(), 0).unwrap_or_default()
     }
 
-    async fn find_files(
-        &self,
-        connection: &Connection,
+    /// The access token, and the ids of every candidate mail in the window.
+    async fn search<'a>(
+        &'a self,
+        connection: &'a Connection,
         query: &ListingQuery,
-        link_base: &str,
-    ) -> Result<ListCasResponse, ApiError> {
+    ) -> Result<(Session<'a>, Vec<String>), ApiError> {
         let session = Session {
             inbox: self,
             connection,
@@ -332,24 +476,21 @@ impl Inbox {
         }
         let mut seen = BTreeSet::new();
         ids.retain(|id| seen.insert(id.clone()));
+        Ok((session, ids))
+    }
 
-        let results: Vec<Result<Vec<Result<CasFile, FileError>>, FileError>> = stream::iter(ids)
-            .map(|id| self.files_of_message(&session, id, query, (after, before), link_base))
+    /// Reads every mail, `fetch_concurrency` at a time. Cannot fail as a whole: whatever goes
+    /// wrong with one mail is an entry in `errors`.
+    async fn read_mails(&self, reading: &Reading<'_>, ids: Vec<String>) -> ListCasResponse {
+        let per_mail: Vec<Vec<Result<CasFile, FileError>>> = stream::iter(ids)
+            .map(|id| self.read_mail(reading, id))
             .buffer_unordered(self.settings.fetch_concurrency.max(1))
             .collect()
             .await;
-        let mut files = Vec::new();
-        let mut errors = Vec::new();
-        for result in results {
+        let (mut files, mut errors) = (Vec::new(), Vec::new());
+        for result in per_mail.into_iter().flatten() {
             match result {
-                Ok(per_file) => {
-                    for f in per_file {
-                        match f {
-                            Ok(file) => files.push(file),
-                            Err(e) => errors.push(e),
-                        }
-                    }
-                }
+                Ok(file) => files.push(file),
                 Err(e) => errors.push(e),
             }
         }
@@ -360,36 +501,70 @@ impl Inbox {
                 .then_with(|| a.filename.cmp(&b.filename))
         });
         files.dedup_by(|a, b| a.message_id == b.message_id && a.filename == b.filename);
-        Ok(ListCasResponse {
+        errors.sort_by(|a, b| {
+            (&a.message_id, &a.filename, &a.code).cmp(&(&b.message_id, &b.filename, &b.code))
+        });
+        ListCasResponse {
             status: Outcome::Success,
             count: files.len(),
             files,
             errors,
-        })
+        }
     }
 
-    /// The CAS files of one mail; a mail that cannot be read is one error.
+    /// One mail's files and per-file errors. A mail that cannot be read, panics while being
+    /// read, or is not done by the deadline is one error naming it.
+    async fn read_mail(
+        &self,
+        reading: &Reading<'_>,
+        id: String,
+    ) -> Vec<Result<CasFile, FileError>> {
+        let late = || {
+            vec![Err(file_error(
+                &id,
+                None,
+                ErrorCode::UpstreamError,
+                "This mail was not read within the listing's time limit; list a shorter date range to get it",
+            ))]
+        };
+        if reading.deadline.is_some_and(|d| Instant::now() >= d) {
+            return late();
+        }
+        let work = AssertUnwindSafe(self.files_of_message(reading, &id)).catch_unwind();
+        let outcome = match reading.deadline {
+            Some(deadline) => match tokio::time::timeout_at(deadline, work).await {
+                Ok(outcome) => outcome,
+                Err(_) => return late(),
+            },
+            None => work.await,
+        };
+        match outcome {
+            Ok(Ok(files)) => files,
+            Ok(Err(e)) => vec![Err(e)],
+            Err(_) => {
+                tracing::error!(message_id = %id, "reading a mail panicked");
+                vec![Err(file_error(
+                    &id,
+                    None,
+                    ErrorCode::Internal,
+                    "This mail could not be read",
+                ))]
+            }
+        }
+    }
+
+    /// The CAS files of one mail; a mail that cannot be fetched is one error.
     async fn files_of_message(
         &self,
-        session: &Session<'_>,
-        id: String,
-        query: &ListingQuery,
-        (after, before): (i64, i64),
-        link_base: &str,
+        reading: &Reading<'_>,
+        id: &str,
     ) -> Result<Vec<Result<CasFile, FileError>>, FileError> {
-        let failed = |e: ApiError, filename: Option<String>| FileError {
-            message_id: Some(id.clone()),
-            filename,
-            code: e.code.as_str().to_string(),
-            msg: e.msg,
-        };
+        let session = &reading.session;
         let message: MailMessage = session
-            .call(|token| {
-                let id = id.clone();
-                async move { self.mailbox.message(&token, &id).await }
-            })
+            .call(|token| async move { self.mailbox.message(&token, id).await })
             .await
-            .map_err(|e| failed(e, None))?;
+            .map_err(|e| file_error(id, None, e.code, e.msg))?;
+        let (after, before) = reading.window;
         let arrived = message.internal_date_ms / 1000;
         if arrived < after || arrived >= before {
             return Ok(Vec::new());
@@ -399,11 +574,28 @@ impl Inbox {
             if !is_pdf(&attachment.filename, &attachment.mime_type) {
                 continue;
             }
+            let failed =
+                |code, msg: String| Err(file_error(id, Some(&attachment.filename), code, msg));
             let Some(cas_type) = classify(&message.from, &message.subject, &attachment.filename)
             else {
+                // The search found this mail (a CAS subject or file name), but nothing names
+                // its source: say so rather than drop it without a word.
+                out.push(failed(
+                    ErrorCode::UnsupportedFormat,
+                    "A PDF in a mail that looks like a CAS, but its sender, subject and file name \
+                     name no known source (CAMS, KFintech, CDSL, NSDL); it is not listed"
+                        .into(),
+                ));
                 continue;
             };
-            if !query.types.contains(&cas_type) {
+            if !reading.query.types.contains(&cas_type) {
+                continue;
+            }
+            if attachment.size > MAX_ATTACHMENT_BYTES {
+                out.push(failed(
+                    ErrorCode::FileTooLarge,
+                    too_large_msg(attachment.size),
+                ));
                 continue;
             }
             let fetched = session
@@ -412,7 +604,7 @@ impl Inbox {
                     let attachment_id = attachment.attachment_id.clone();
                     async move {
                         self.mailbox
-                            .attachment(&token, &message_id, &attachment_id)
+                            .attachment(&token, &message_id, &attachment_id, MAX_ATTACHMENT_BYTES)
                             .await
                     }
                 })
@@ -426,19 +618,19 @@ impl Inbox {
                             &attachment.filename,
                             cas_type,
                             &bytes,
-                            link_base,
+                            reading.link_base,
                         )
                         .await;
-                    match (stored, &query.parse_password) {
-                        (Ok(file), Some(password)) => Ok(self
-                            .with_parsed(&session.connection.tenant_id, file, bytes, password)
-                            .await),
+                    match (stored, &reading.query.parse_password) {
+                        (Ok(file), Some(password)) => {
+                            Ok(self.with_parsed(reading, file, bytes, password).await)
+                        }
                         (stored, _) => stored,
                     }
                 }
                 Err(e) => Err(e),
             };
-            out.push(stored.map_err(|e| failed(e, Some(attachment.filename.clone()))));
+            out.push(stored.map_err(|e| file_error(id, Some(&attachment.filename), e.code, e.msg)));
         }
         Ok(out)
     }
@@ -452,6 +644,12 @@ impl Inbox {
         bytes: &[u8],
         link_base: &str,
     ) -> Result<CasFile, ApiError> {
+        if bytes.len() as u64 > MAX_ATTACHMENT_BYTES {
+            return Err(ApiError::new(
+                ErrorCode::FileTooLarge,
+                too_large_msg(bytes.len() as u64),
+            ));
+        }
         if !bytes.starts_with(b"%PDF") {
             return Err(ApiError::new(
                 ErrorCode::InvalidPdf,
@@ -491,6 +689,10 @@ impl Inbox {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "listing_tests.rs"]
+mod hostile_mail_tests;
 
 #[cfg(test)]
 mod tests {

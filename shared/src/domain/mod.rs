@@ -1,6 +1,8 @@
 //! Plain async Rust over small traits (`ports`): no AWS, HTTP or Lambda types in here.
 
 pub mod cas_mail;
+#[cfg(test)]
+pub mod fakes;
 pub mod inbox;
 pub mod inbox_token;
 pub mod links;

@@ -36,11 +36,20 @@ pub fn parse_error(e: ParseError) -> ApiError {
 }
 
 impl Inbox {
-    /// Reads a statement on a blocking thread (PDF work is CPU-bound).
-    pub async fn parse_pdf(&self, bytes: Vec<u8>, password: String) -> Result<Portfolio, ApiError> {
-        let parsed = tokio::task::spawn_blocking(move || cas_parser::parse(&bytes, &password))
-            .await
-            .map_err(ApiError::internal)?;
+    /// Reads a statement on a blocking thread (PDF work is CPU-bound). `slot`, if any, is held
+    /// until the parse ends, even when the caller stops waiting for it.
+    pub async fn parse_pdf(
+        &self,
+        bytes: Vec<u8>,
+        password: String,
+        slot: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Result<Portfolio, ApiError> {
+        let parsed = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            cas_parser::parse(&bytes, &password)
+        })
+        .await
+        .map_err(ApiError::internal)?;
         let mut portfolio = parsed.map_err(parse_error)?;
         portfolio.meta.generated_at = Some(rfc3339(self.clock.now()));
         Ok(portfolio)
@@ -110,7 +119,7 @@ impl Inbox {
         }
         let result = async {
             let bytes = self.pdf_bytes(input.source, policy, own_base).await?;
-            self.parse_pdf(bytes, input.password).await
+            self.parse_pdf(bytes, input.password, None).await
         }
         .await;
         let portfolio = match result {

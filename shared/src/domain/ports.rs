@@ -118,7 +118,7 @@ pub struct AccessToken {
     pub expires_in: i64,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum GoogleError {
     /// The grant is revoked or expired (`invalid_grant`): the user must consent again.
     #[error("invalid_grant")]
@@ -132,6 +132,9 @@ pub enum GoogleError {
     /// Network failure, timeout, 5xx or an answer we cannot read.
     #[error("google unavailable: {0}")]
     Unavailable(String),
+    /// The answer is larger than the caller accepts; it was not read further.
+    #[error("answer over {limit} bytes")]
+    TooLarge { limit: u64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +191,8 @@ pub struct MailAttachment {
     pub attachment_id: String,
     pub filename: String,
     pub mime_type: String,
+    /// The size Gmail declares for the decoded attachment (`body.size` of its part), known
+    /// before anything is downloaded.
     pub size: u64,
 }
 
@@ -209,11 +214,14 @@ pub trait Mailbox: Send + Sync {
         page_token: Option<&str>,
     ) -> Result<SearchPage, GoogleError>;
     async fn message(&self, access_token: &str, id: &str) -> Result<MailMessage, GoogleError>;
+    /// The decoded attachment. One over `max_bytes` is `TooLarge`, and its download stops
+    /// as soon as that is clear (a lying declared size cannot make us hold more).
     async fn attachment(
         &self,
         access_token: &str,
         message_id: &str,
         attachment_id: &str,
+        max_bytes: u64,
     ) -> Result<Vec<u8>, GoogleError>;
 }
 

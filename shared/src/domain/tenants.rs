@@ -103,9 +103,14 @@ pub async fn charge(
             used: amount,
             remaining,
         }),
-        Charge::Insufficient { balance } => Err(ApiError::new(
-            ErrorCode::InsufficientCredits,
-            format!("This call needs {amount} credits; the balance is {balance}"),
-        )),
+        Charge::Insufficient { balance } => Err(insufficient(amount, balance)),
     }
+}
+
+/// The 402 for a call that needs `amount` when the balance is `balance`.
+pub fn insufficient(amount: Decimal, balance: Decimal) -> ApiError {
+    ApiError::new(
+        ErrorCode::InsufficientCredits,
+        format!("This call needs {amount} credits; the balance is {balance}"),
+    )
 }

@@ -1,0 +1,412 @@
+//! In-memory stand-ins for the ports, for domain tests: a store with balances and
+//! connections, keys that do not encrypt, a mailbox scripted per test (including mails that
+//! panic or hang), and an object store in a map.
+
+use super::inbox::{Caller, Inbox, InboxSettings};
+use super::inbox_token::{InboxTokenSigner, InboxTokenSubject};
+use super::links::LinkSigner;
+use super::model::{ApiKeyRecord, Connection, ConnectionStatus, OAuthState, Tenant};
+use super::ports::{
+    AccessToken, Charge, Clock, EncryptionContext, FileStore, GoogleAccounts, GoogleError,
+    GoogleTokens, InfraError, KeyService, MailAttachment, MailMessage, Mailbox, Revocation,
+    SearchPage, Store,
+};
+use async_trait::async_trait;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// 2025-01-31 12:00 IST.
+pub const NOW: i64 = 1_738_305_000;
+pub const TENANT: &str = "tnt_test";
+pub const CONNECTION: &str = "conn-1";
+
+fn unsupported() -> InfraError {
+    InfraError::new("not used by these tests")
+}
+
+#[derive(Default)]
+pub struct MemStore {
+    pub tenants: Mutex<HashMap<String, Tenant>>,
+    pub connections: Mutex<HashMap<String, Connection>>,
+}
+
+impl MemStore {
+    pub fn balance(&self) -> Decimal {
+        self.tenants.lock().unwrap()[TENANT].credits
+    }
+}
+
+#[async_trait]
+impl Store for MemStore {
+    async fn create_tenant(&self, t: &Tenant, _: &str, _: &ApiKeyRecord) -> Result<(), InfraError> {
+        self.tenants.lock().unwrap().insert(t.id.clone(), t.clone());
+        Ok(())
+    }
+    async fn add_api_key(&self, _: &str, _: &ApiKeyRecord) -> Result<(), InfraError> {
+        Err(unsupported())
+    }
+    async fn list_api_keys(&self, _: &str) -> Result<Vec<ApiKeyRecord>, InfraError> {
+        Err(unsupported())
+    }
+    async fn revoke_api_key(&self, _: &str, _: &str, _: i64) -> Result<bool, InfraError> {
+        Err(unsupported())
+    }
+    async fn api_key(&self, _: &str) -> Result<Option<(ApiKeyRecord, Tenant)>, InfraError> {
+        Err(unsupported())
+    }
+    async fn tenant(&self, id: &str) -> Result<Option<Tenant>, InfraError> {
+        Ok(self.tenants.lock().unwrap().get(id).cloned())
+    }
+    async fn charge_credits(&self, id: &str, amount: Decimal) -> Result<Charge, InfraError> {
+        let mut tenants = self.tenants.lock().unwrap();
+        let tenant = tenants.get_mut(id).ok_or_else(unsupported)?;
+        if tenant.credits < amount {
+            return Ok(Charge::Insufficient {
+                balance: tenant.credits,
+            });
+        }
+        tenant.credits -= amount;
+        Ok(Charge::Charged {
+            remaining: tenant.credits,
+        })
+    }
+    async fn add_credits(&self, id: &str, amount: Decimal) -> Result<Decimal, InfraError> {
+        let mut tenants = self.tenants.lock().unwrap();
+        let tenant = tenants.get_mut(id).ok_or_else(unsupported)?;
+        tenant.credits += amount;
+        Ok(tenant.credits)
+    }
+    async fn put_oauth_state(&self, _: &OAuthState) -> Result<(), InfraError> {
+        Err(unsupported())
+    }
+    async fn take_oauth_state(&self, _: &str) -> Result<Option<OAuthState>, InfraError> {
+        Err(unsupported())
+    }
+    async fn connection(&self, id: &str) -> Result<Option<Connection>, InfraError> {
+        Ok(self.connections.lock().unwrap().get(id).cloned())
+    }
+    async fn connection_id_for_email(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> Result<Option<String>, InfraError> {
+        Err(unsupported())
+    }
+    async fn save_connection(&self, c: &Connection, _: Option<&str>) -> Result<(), InfraError> {
+        self.connections
+            .lock()
+            .unwrap()
+            .insert(c.id.clone(), c.clone());
+        Ok(())
+    }
+    async fn update_access_token(
+        &self,
+        _: &str,
+        _: &[u8],
+        _: i64,
+        _: i64,
+    ) -> Result<(), InfraError> {
+        Ok(())
+    }
+    async fn mark_verified(&self, _: &str, _: i64) -> Result<(), InfraError> {
+        Ok(())
+    }
+    async fn mark_revoked(&self, _: &str, _: i64) -> Result<(), InfraError> {
+        Ok(())
+    }
+    async fn delete_connection(&self, c: &Connection) -> Result<(), InfraError> {
+        self.connections.lock().unwrap().remove(&c.id);
+        Ok(())
+    }
+}
+
+/// "Encrypts" by keeping the plaintext: these tests are about listing, not KMS.
+pub struct PlainKeys;
+
+#[async_trait]
+impl KeyService for PlainKeys {
+    async fn encrypt(&self, p: &[u8], _: &EncryptionContext) -> Result<Vec<u8>, InfraError> {
+        Ok(p.to_vec())
+    }
+    async fn decrypt(&self, c: &[u8], _: &EncryptionContext) -> Result<Vec<u8>, InfraError> {
+        Ok(c.to_vec())
+    }
+}
+
+/// Google accounts that only refresh.
+pub struct RefreshOnly;
+
+#[async_trait]
+impl GoogleAccounts for RefreshOnly {
+    fn authorize_url(&self, _: &str, _: &str, _: &str) -> String {
+        String::new()
+    }
+    async fn exchange_code(&self, _: &str, _: &str, _: &str) -> Result<GoogleTokens, GoogleError> {
+        Err(GoogleError::Refused("not used".into()))
+    }
+    async fn refresh(&self, _: &str) -> Result<AccessToken, GoogleError> {
+        Ok(AccessToken {
+            token: "access".into(),
+            expires_in: 3600,
+        })
+    }
+    async fn revoke(&self, _: &str) -> Result<Revocation, GoogleError> {
+        Ok(Revocation::Revoked)
+    }
+    async fn user_email(&self, _: &str) -> Result<String, GoogleError> {
+        Err(GoogleError::Refused("not used".into()))
+    }
+    async fn gmail_address(&self, _: &str) -> Result<String, GoogleError> {
+        Err(GoogleError::Refused("not used".into()))
+    }
+}
+
+/// What the scripted mailbox does when asked for one mail.
+#[derive(Clone)]
+pub enum Behaviour {
+    Answer,
+    Panic,
+    Hang,
+    Fail(GoogleError),
+}
+
+/// A mailbox scripted per test. Attachments honour `max_bytes` as the port requires.
+#[derive(Default)]
+pub struct ScriptedMailbox {
+    pub mails: Vec<(MailMessage, Behaviour)>,
+    pub bodies: HashMap<String, Vec<u8>>,
+    /// What `search` does instead of answering, if anything.
+    pub search: Option<Behaviour>,
+    pub searches: AtomicUsize,
+    pub fetched: Mutex<Vec<String>>,
+}
+
+impl ScriptedMailbox {
+    /// A mail that arrived `days_ago` days before [`NOW`], with `(filename, bytes)` PDFs whose
+    /// declared size is their length.
+    pub fn mail(&mut self, id: &str, from: &str, subject: &str, pdfs: &[(&str, Vec<u8>)]) {
+        self.mail_with(id, from, subject, pdfs, Behaviour::Answer);
+    }
+
+    pub fn mail_with(
+        &mut self,
+        id: &str,
+        from: &str,
+        subject: &str,
+        pdfs: &[(&str, Vec<u8>)],
+        behaviour: Behaviour,
+    ) {
+        let mut attachments = Vec::new();
+        for (n, (name, bytes)) in pdfs.iter().enumerate() {
+            let attachment_id = format!("{id}-att{n}");
+            attachments.push(MailAttachment {
+                attachment_id: attachment_id.clone(),
+                filename: name.to_string(),
+                mime_type: "application/pdf".into(),
+                size: bytes.len() as u64,
+            });
+            self.bodies.insert(attachment_id, bytes.clone());
+        }
+        let arrived_ms = (NOW - 86_400 * (self.mails.len() as i64 + 1)) * 1000;
+        self.mails.push((
+            MailMessage {
+                id: id.into(),
+                from: from.into(),
+                subject: subject.into(),
+                internal_date_ms: arrived_ms,
+                attachments,
+            },
+            behaviour,
+        ));
+    }
+
+    pub fn fetched(&self) -> Vec<String> {
+        self.fetched.lock().unwrap().clone()
+    }
+}
+
+async fn act(behaviour: &Behaviour) -> Result<(), GoogleError> {
+    match behaviour {
+        Behaviour::Answer => Ok(()),
+        Behaviour::Panic => panic!("scripted panic"),
+        Behaviour::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok(())
+        }
+        Behaviour::Fail(e) => Err(e.clone()),
+    }
+}
+
+#[async_trait]
+impl Mailbox for ScriptedMailbox {
+    async fn search(&self, _: &str, _: &str, _: Option<&str>) -> Result<SearchPage, GoogleError> {
+        self.searches.fetch_add(1, Ordering::SeqCst);
+        if let Some(behaviour) = &self.search {
+            act(behaviour).await?;
+        }
+        Ok(SearchPage {
+            message_ids: self.mails.iter().map(|(m, _)| m.id.clone()).collect(),
+            next_page_token: None,
+        })
+    }
+
+    async fn message(&self, _: &str, id: &str) -> Result<MailMessage, GoogleError> {
+        let (mail, behaviour) = self
+            .mails
+            .iter()
+            .find(|(m, _)| m.id == id)
+            .ok_or_else(|| GoogleError::Refused("404".into()))?;
+        act(behaviour).await?;
+        Ok(mail.clone())
+    }
+
+    async fn attachment(
+        &self,
+        _: &str,
+        _: &str,
+        attachment_id: &str,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, GoogleError> {
+        self.fetched.lock().unwrap().push(attachment_id.to_string());
+        let bytes = self
+            .bodies
+            .get(attachment_id)
+            .cloned()
+            .ok_or_else(|| GoogleError::Refused("404".into()))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(GoogleError::TooLarge { limit: max_bytes });
+        }
+        Ok(bytes)
+    }
+}
+
+#[derive(Default)]
+pub struct MemFiles {
+    pub objects: Mutex<HashMap<String, Vec<u8>>>,
+}
+
+#[async_trait]
+impl FileStore for MemFiles {
+    async fn put_if_absent(&self, key: &str, bytes: &[u8]) -> Result<(), InfraError> {
+        self.objects
+            .lock()
+            .unwrap()
+            .entry(key.to_string())
+            .or_insert_with(|| bytes.to_vec());
+        Ok(())
+    }
+    async fn exists(&self, key: &str) -> Result<bool, InfraError> {
+        Ok(self.objects.lock().unwrap().contains_key(key))
+    }
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, InfraError> {
+        Ok(self.objects.lock().unwrap().get(key).cloned())
+    }
+    async fn presigned_get(&self, key: &str, _: u64) -> Result<String, InfraError> {
+        Ok(format!("https://s3.example/{key}"))
+    }
+    async fn delete_prefix(&self, prefix: &str) -> Result<(), InfraError> {
+        self.objects
+            .lock()
+            .unwrap()
+            .retain(|k, _| !k.starts_with(prefix));
+        Ok(())
+    }
+}
+
+pub struct FixedClock;
+
+impl Clock for FixedClock {
+    fn now(&self) -> i64 {
+        NOW
+    }
+}
+
+/// A small PDF-looking attachment whose bytes are unique to `tag`.
+pub fn pdf(tag: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {tag}\n%%EOF\n").into_bytes()
+}
+
+/// An inbox over the fakes: one tenant with `credits`, one connection with a live access
+/// token. Returns the inbox, its caller and the connection's `inbox_token`.
+pub async fn inbox_with(
+    mailbox: Arc<ScriptedMailbox>,
+    credits: Decimal,
+) -> (Inbox, Arc<MemStore>, Caller, String) {
+    let store = Arc::new(MemStore::default());
+    let tenant = Tenant {
+        id: TENANT.into(),
+        name: "Test".into(),
+        redirect_uris: Vec::new(),
+        credits,
+        created_at: NOW,
+    };
+    store
+        .create_tenant(
+            &tenant,
+            "",
+            &ApiKeyRecord {
+                key_id: "key_1".into(),
+                tenant_id: TENANT.into(),
+                label: "default".into(),
+                created_at: NOW,
+                revoked_at: None,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .save_connection(
+            &Connection {
+                id: CONNECTION.into(),
+                tenant_id: TENANT.into(),
+                email: "demo.investor@gmail.com".into(),
+                refresh_token_ciphertext: b"refresh".to_vec(),
+                access_token_ciphertext: Some(b"access".to_vec()),
+                access_token_expires_at: Some(NOW + 3600),
+                scopes: Vec::new(),
+                status: ConnectionStatus::Active,
+                created_at: NOW,
+                updated_at: NOW,
+                last_verified_at: None,
+                revoked_at: None,
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    let signer = InboxTokenSigner::new(&[7; 32], 3600).unwrap();
+    let token = signer
+        .issue(
+            &InboxTokenSubject {
+                connection_id: CONNECTION.into(),
+                tenant_id: TENANT.into(),
+            },
+            NOW,
+        )
+        .unwrap();
+    let inbox = Inbox {
+        store: store.clone(),
+        keys: Arc::new(PlainKeys),
+        google: Arc::new(RefreshOnly),
+        mailbox,
+        files: Arc::new(MemFiles::default()),
+        clock: Arc::new(FixedClock),
+        signer,
+        links: LinkSigner::derive(&[9; 32]),
+        settings: InboxSettings::default(),
+    };
+    let caller = Caller {
+        tenant,
+        key: ApiKeyRecord {
+            key_id: "key_1".into(),
+            tenant_id: TENANT.into(),
+            label: "default".into(),
+            created_at: NOW,
+            revoked_at: None,
+        },
+    };
+    (inbox, store, caller, token)
+}

@@ -1,0 +1,343 @@
+//! Listings over hostile mailboxes (issue 11): one bad mail or attachment is one entry in
+//! `errors`, and a listing that fails as a whole costs nothing.
+
+use super::*;
+use crate::domain::fakes::{Behaviour, NOW, ScriptedMailbox, inbox_with, pdf};
+use std::time::Duration;
+
+const ATTACK: &str = "ab€12_AB12345678_TXN.pdf";
+
+/// A CAS from each depository and CAMS, and the mail of the attack.
+fn mailbox_with_the_attack() -> ScriptedMailbox {
+    let mut m = ScriptedMailbox::default();
+    m.mail(
+        "cdsl",
+        "eCAS@cdslstatement.com",
+        "CDSL Consolidated Account Statement",
+        &[("OCT2025_AA12345678_TXN.pdf", pdf("cdsl"))],
+    );
+    m.mail(
+        "attack",
+        "attacker@evil.example",
+        "Consolidated Account Statement",
+        &[(ATTACK, pdf("attack"))],
+    );
+    m.mail(
+        "nsdl",
+        "NSDL-CAS@nsdl.co.in",
+        "NSDL e-CAS for October 2025",
+        &[("NSDLe-CAS_123456789_OCT_2025.PDF", pdf("nsdl"))],
+    );
+    m.mail(
+        "cams",
+        "CAMS <donotreply@camsonline.com>",
+        "Consolidated Account Statement - CAMS Mailback Request",
+        &[("statement.pdf", pdf("cams"))],
+    );
+    m
+}
+
+async fn list(
+    mailbox: ScriptedMailbox,
+    credits: Decimal,
+    deadline: Option<Instant>,
+) -> (
+    Result<ListCasResponse, ApiError>,
+    CreditUsage,
+    Decimal,
+    Arc<ScriptedMailbox>,
+) {
+    let mailbox = Arc::new(mailbox);
+    let (inbox, store, caller, token) = inbox_with(mailbox.clone(), credits).await;
+    let (result, usage) = inbox
+        .list_cas(
+            &caller,
+            Some(&token),
+            &ListCasRequest::default(),
+            "https://api.example",
+            deadline,
+        )
+        .await;
+    (result, usage, store.balance(), mailbox)
+}
+
+fn ten() -> Decimal {
+    Decimal::from(10)
+}
+
+fn names(listed: &ListCasResponse) -> BTreeSet<&str> {
+    listed
+        .files
+        .iter()
+        .map(|f| f.original_filename.as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_attack_mail_is_one_error_and_the_other_statements_are_listed() {
+    let (result, usage, balance, mailbox) = list(mailbox_with_the_attack(), ten(), None).await;
+    let listed = result.expect("the listing succeeds");
+    assert_eq!(
+        names(&listed),
+        BTreeSet::from([
+            "OCT2025_AA12345678_TXN.pdf",
+            "NSDLe-CAS_123456789_OCT_2025.PDF",
+            "statement.pdf"
+        ])
+    );
+    assert_eq!(listed.count, 3);
+    assert_eq!(
+        listed.errors,
+        vec![FileError {
+            message_id: Some("attack".into()),
+            filename: Some(ATTACK.into()),
+            code: "UNSUPPORTED_FORMAT".into(),
+            msg: listed.errors[0].msg.clone(),
+        }]
+    );
+    assert!(!mailbox.fetched().contains(&"attack-att0".to_string()));
+    assert_eq!(
+        (usage.used, usage.remaining),
+        (LIST_COST, ten() - LIST_COST)
+    );
+    assert_eq!(balance, ten() - LIST_COST);
+}
+
+#[tokio::test]
+async fn attachments_declared_over_the_cap_are_reported_without_being_fetched() {
+    let mut m = ScriptedMailbox::default();
+    m.mail(
+        "big",
+        "eCAS@cdslstatement.com",
+        "CDSL Consolidated Account Statement",
+        &[
+            ("OCT2025_AA12345678_TXN.pdf", pdf("small")),
+            ("NOV2025_AA12345678_TXN.pdf", pdf("big")),
+            ("DEC2025_AA12345678_TXN.pdf", pdf("at the cap")),
+        ],
+    );
+    m.mails[0].0.attachments[1].size = MAX_ATTACHMENT_BYTES + 1;
+    m.mails[0].0.attachments[2].size = MAX_ATTACHMENT_BYTES;
+    // A declared size that lies: the mailbox stops the download at the cap.
+    m.mail(
+        "liar",
+        "eCAS@cdslstatement.com",
+        "CDSL Consolidated Account Statement",
+        &[(
+            "JAN2026_AA12345678_TXN.pdf",
+            vec![b'%'; MAX_ATTACHMENT_BYTES as usize + 1],
+        )],
+    );
+    m.mails[1].0.attachments[0].size = 1000;
+
+    let (result, _, _, mailbox) = list(m, ten(), None).await;
+    let listed = result.unwrap();
+    assert_eq!(
+        names(&listed),
+        BTreeSet::from(["OCT2025_AA12345678_TXN.pdf", "DEC2025_AA12345678_TXN.pdf"])
+    );
+    let errors: Vec<(&str, &str, &str)> = listed
+        .errors
+        .iter()
+        .map(|e| {
+            (
+                e.message_id.as_deref().unwrap(),
+                e.filename.as_deref().unwrap(),
+                e.code.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            ("big", "NOV2025_AA12345678_TXN.pdf", "FILE_TOO_LARGE"),
+            ("liar", "JAN2026_AA12345678_TXN.pdf", "FILE_TOO_LARGE"),
+        ]
+    );
+    assert!(
+        listed.errors[0].msg.contains("10485761 bytes"),
+        "{listed:?}"
+    );
+    assert_eq!(
+        mailbox.fetched(),
+        vec!["big-att0", "big-att2", "liar-att0"],
+        "the declared-too-large attachment is never asked for"
+    );
+}
+
+#[tokio::test]
+async fn a_mail_that_panics_or_fails_is_one_error_and_the_listing_is_charged_once() {
+    let mut m = mailbox_with_the_attack();
+    m.mail_with(
+        "boom",
+        "eCAS@cdslstatement.com",
+        "CDSL",
+        &[("NOV2025_AA12345678_TXN.pdf", pdf("boom"))],
+        Behaviour::Panic,
+    );
+    m.mail_with(
+        "gone",
+        "eCAS@cdslstatement.com",
+        "CDSL",
+        &[("DEC2025_AA12345678_TXN.pdf", pdf("gone"))],
+        Behaviour::Fail(GoogleError::Refused("404".into())),
+    );
+    let (result, usage, balance, _) = list(m, ten(), None).await;
+    let listed = result.unwrap();
+    assert_eq!(listed.count, 3);
+    let codes: Vec<(Option<&str>, &str)> = listed
+        .errors
+        .iter()
+        .map(|e| (e.message_id.as_deref(), e.code.as_str()))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            (Some("attack"), "UNSUPPORTED_FORMAT"),
+            (Some("boom"), "INTERNAL"),
+            (Some("gone"), "UPSTREAM_ERROR"),
+        ]
+    );
+    assert_eq!(usage.used, LIST_COST);
+    assert_eq!(balance, ten() - LIST_COST);
+}
+
+#[tokio::test(start_paused = true)]
+async fn mails_still_being_read_at_the_deadline_are_errors_and_the_rest_is_listed() {
+    let mut m = mailbox_with_the_attack();
+    m.mail_with(
+        "slow",
+        "eCAS@cdslstatement.com",
+        "CDSL",
+        &[("NOV2025_AA12345678_TXN.pdf", pdf("slow"))],
+        Behaviour::Hang,
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (result, usage, balance, _) = list(m, ten(), Some(deadline)).await;
+    let listed = result.unwrap();
+    assert_eq!(listed.count, 3);
+    let slow = listed
+        .errors
+        .iter()
+        .find(|e| e.message_id.as_deref() == Some("slow"))
+        .expect("the slow mail is reported");
+    assert_eq!(slow.code, "UPSTREAM_ERROR");
+    assert!(slow.msg.contains("time limit"), "{}", slow.msg);
+    assert_eq!(
+        Instant::now(),
+        deadline,
+        "the listing stops at its deadline"
+    );
+    assert_eq!((usage.used, balance), (LIST_COST, ten() - LIST_COST));
+
+    // Past its deadline already, a listing reads no mail at all (but the search answered).
+    let (result, _, _, _) = list(mailbox_with_the_attack(), ten(), Some(Instant::now())).await;
+    let listed = result.unwrap();
+    assert_eq!(listed.count, 0);
+    assert_eq!(listed.errors.len(), 4);
+}
+
+/// Every way the listing can fail as a whole, before or while searching: nothing charged.
+#[tokio::test(start_paused = true)]
+async fn a_listing_that_fails_panics_or_times_out_as_a_whole_costs_nothing() {
+    let cases = [
+        (
+            Behaviour::Fail(GoogleError::Unavailable("503".into())),
+            "UPSTREAM_ERROR",
+        ),
+        (
+            Behaviour::Fail(GoogleError::InvalidGrant),
+            "RECONSENT_REQUIRED",
+        ),
+        (Behaviour::Panic, "INTERNAL"),
+        (Behaviour::Hang, "UPSTREAM_ERROR"),
+    ];
+    for (behaviour, code) in cases {
+        let mut m = mailbox_with_the_attack();
+        m.search = Some(behaviour);
+        let deadline = Instant::now() + Duration::from_secs(25);
+        let (result, usage, balance, mailbox) = list(m, ten(), Some(deadline)).await;
+        assert_eq!(result.unwrap_err().code.as_str(), code);
+        assert_eq!(
+            (usage.used, usage.remaining),
+            (Decimal::ZERO, ten()),
+            "{code}"
+        );
+        assert_eq!(balance, ten(), "{code}");
+        assert!(mailbox.fetched().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_short_balance_is_refused_before_any_google_call() {
+    let short = LIST_COST - Decimal::new(1, 2);
+    let (result, usage, balance, mailbox) = list(mailbox_with_the_attack(), short, None).await;
+    assert_eq!(result.unwrap_err().code, ErrorCode::InsufficientCredits);
+    assert_eq!((usage.used, balance), (Decimal::ZERO, short));
+    assert_eq!(mailbox.searches.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_refund_gives_back_what_was_taken() {
+    let (inbox, store, caller, _) = inbox_with(Arc::new(ScriptedMailbox::default()), ten()).await;
+    let charged = tenants::charge(store.as_ref(), &caller.tenant.id, LIST_COST)
+        .await
+        .unwrap();
+    assert_eq!(charged.remaining, ten() - LIST_COST);
+    let free = CreditUsage {
+        used: Decimal::ZERO,
+        remaining: ten(),
+    };
+    let usage = inbox.refund(&caller.tenant.id, LIST_COST, free).await;
+    assert_eq!((usage.used, usage.remaining), (Decimal::ZERO, ten()));
+    assert_eq!(store.balance(), ten());
+}
+
+#[test]
+fn the_fake_clock_is_inside_the_default_window() {
+    let today = DateTime::from_timestamp(NOW, 0)
+        .unwrap()
+        .with_timezone(&ist())
+        .date_naive();
+    assert_eq!(today, NaiveDate::from_ymd_opt(2025, 1, 31).unwrap());
+}
+
+/// `MemorySize` of the `cas` function in template.yaml, in MiB.
+fn cas_function_memory_mib() -> u64 {
+    let template =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"))
+            .expect("template.yaml beside the workspace");
+    let mut lines = template
+        .lines()
+        .skip_while(|l| l.trim_end() != "  CasFunction:")
+        .skip(1);
+    lines
+        .by_ref()
+        .take_while(|l| l.starts_with("   ") || l.trim().is_empty())
+        .find_map(|l| l.trim().strip_prefix("MemorySize:"))
+        .expect("CasFunction has a MemorySize")
+        .trim()
+        .parse()
+        .expect("MemorySize is a number")
+}
+
+/// The README's "Memory" arithmetic, kept true: raising the concurrency, the cap or the
+/// parse slots past the function's memory fails here.
+#[test]
+fn the_worst_case_memory_fits_the_cas_function() {
+    let settings = crate::domain::inbox::InboxSettings::default();
+    let worst = worst_case_memory(&settings);
+    let memory = cas_function_memory_mib() * MIB;
+    assert!(
+        worst <= memory * 9 / 10,
+        "worst case {} MiB vs MemorySize {} MiB",
+        worst / MIB,
+        memory / MIB
+    );
+    // The figures the README quotes.
+    assert_eq!(
+        (settings.fetch_concurrency, settings.parse_concurrency),
+        (16, 2)
+    );
+    assert_eq!(worst / MIB, 693, "README: about 693 MiB");
+}
