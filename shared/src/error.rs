@@ -29,6 +29,8 @@ pub enum ErrorCode {
     InvalidPassword,
     InvalidPdf,
     UnsupportedFormat,
+    /// `strict: true` and the statement does not reconcile with its own printed totals.
+    ParseIncomplete,
     RateLimited,
     Internal,
     UpstreamError,
@@ -52,6 +54,7 @@ impl ErrorCode {
             Self::InvalidPassword => "INVALID_PASSWORD",
             Self::InvalidPdf => "INVALID_PDF",
             Self::UnsupportedFormat => "UNSUPPORTED_FORMAT",
+            Self::ParseIncomplete => "PARSE_INCOMPLETE",
             Self::RateLimited => "RATE_LIMITED",
             Self::Internal => "INTERNAL",
             Self::UpstreamError => "UPSTREAM_ERROR",
@@ -70,9 +73,10 @@ impl ErrorCode {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::RequestTooLarge | Self::FileTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::InvalidPassword | Self::InvalidPdf | Self::UnsupportedFormat => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            Self::InvalidPassword
+            | Self::InvalidPdf
+            | Self::UnsupportedFormat
+            | Self::ParseIncomplete => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::UpstreamError => StatusCode::BAD_GATEWAY,

@@ -21,6 +21,8 @@ pub enum PdfSource {
 pub struct ParseInput {
     pub source: PdfSource,
     pub password: String,
+    /// Refuse a statement that does not reconcile (`PARSE_INCOMPLETE`).
+    pub strict: bool,
 }
 
 fn bad(msg: &str) -> ApiError {
@@ -32,6 +34,7 @@ fn choose(
     pdf_url: Option<String>,
     pdf_file: Option<Vec<u8>>,
     password: Option<String>,
+    strict: bool,
 ) -> Result<ParseInput, ApiError> {
     let source = match (pdf_url.filter(|u| !u.trim().is_empty()), pdf_file) {
         (Some(_), Some(_)) => return Err(bad("Send either pdf_url or pdf_file, not both")),
@@ -44,6 +47,7 @@ fn choose(
     Ok(ParseInput {
         source,
         password: password.unwrap_or_default(),
+        strict,
     })
 }
 
@@ -69,7 +73,12 @@ pub fn from_json(request: ParseRequest) -> Result<ParseInput, ApiError> {
         }
         None => None,
     };
-    choose(request.pdf_url, file, request.password)
+    choose(
+        request.pdf_url,
+        file,
+        request.password,
+        request.strict.unwrap_or(false),
+    )
 }
 
 /// The multipart form (`multipart/form-data; boundary=…`), read from the whole body.
@@ -79,7 +88,7 @@ pub async fn from_multipart(content_type: &str, body: Vec<u8>) -> Result<ParseIn
     let stream =
         futures::stream::once(async move { Ok::<_, std::io::Error>(bytes::Bytes::from(body)) });
     let mut form = multer::Multipart::new(stream, boundary);
-    let (mut url, mut file, mut password) = (None, None, None);
+    let (mut url, mut file, mut password, mut strict) = (None, None, None, false);
     loop {
         let field = match form.next_field().await {
             Ok(Some(field)) => field,
@@ -97,11 +106,18 @@ pub async fn from_multipart(content_type: &str, body: Vec<u8>) -> Result<ParseIn
             "pdf_file" => file = Some(data.to_vec()),
             "pdf_url" => url = Some(text()?),
             "password" => password = Some(text()?),
+            "strict" => {
+                strict = match text()?.trim() {
+                    "true" => true,
+                    "false" | "" => false,
+                    _ => return Err(bad("strict must be true or false")),
+                }
+            }
             // Unknown fields are ignored, as unknown JSON fields are.
             _ => {}
         }
     }
-    choose(url, file, password)
+    choose(url, file, password, strict)
 }
 
 /// True when the request's Content-Type is multipart/form-data.
@@ -131,6 +147,7 @@ mod tests {
             pdf_url: url.map(String::from),
             pdf_file: file.map(String::from),
             password: pw.map(String::from),
+            strict: None,
         })
     }
 
@@ -141,7 +158,8 @@ mod tests {
             json(None, Some(&pdf), Some("pw")).unwrap(),
             ParseInput {
                 source: PdfSource::Bytes(b"%PDF-1.4 x".to_vec()),
-                password: "pw".into()
+                password: "pw".into(),
+                strict: false,
             }
         );
         assert_eq!(
@@ -201,6 +219,21 @@ mod tests {
         let input = from_multipart(&ct, body).await.unwrap();
         assert_eq!(input.source, PdfSource::Bytes(b"%PDF-1.7 bytes".to_vec()));
         assert_eq!(input.password, "ABCDE1234F");
+        assert!(!input.strict);
+
+        let (ct, body) = form(&[
+            ("pdf_url", None, b"https://a/x.pdf"),
+            ("strict", None, b"true"),
+        ]);
+        assert!(from_multipart(&ct, body).await.unwrap().strict);
+        let (ct, body) = form(&[
+            ("pdf_url", None, b"https://a/x.pdf"),
+            ("strict", None, b"yes"),
+        ]);
+        assert_eq!(
+            from_multipart(&ct, body).await.unwrap_err().code,
+            ErrorCode::InvalidRequest
+        );
 
         let (ct, body) = form(&[("password", None, b"x")]);
         assert_eq!(

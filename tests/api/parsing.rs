@@ -98,6 +98,7 @@ async fn depository_statements_are_parsed_to_their_printed_totals() {
         );
         assert!(body["demat_accounts"][0]["holdings"]["equities"][0]["isin"].is_string());
         assert!(body.get("warnings").is_none(), "{name}: {body}");
+        assert_eq!(body["meta"]["reconciled"], true, "{name}");
     }
 }
 
@@ -237,4 +238,89 @@ async fn listed_files_parse_by_their_link_or_in_the_listing() {
         )
         .await;
     assert_eq!(error_code(res).await, (400, "INVALID_REQUEST".into()));
+}
+
+/// parser/tests/fixtures/detailed_missing_folio.pdf: a detailed statement that lost one folio's
+/// lines but still prints the summary of all of them.
+#[tokio::test]
+async fn a_statement_that_does_not_reconcile_is_flagged_and_refused_when_strict() {
+    let app = TestApp::spawn().await;
+    let pdf = STANDARD.encode(fixture("detailed_missing_folio.pdf"));
+    let res = parse(&app, json!({"pdf_file": pdf, "password": ""})).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-credits-used"], "1");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["meta"]["reconciled"], false);
+    let warnings: Vec<&str> = body["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("portfolio total market value: read ")),
+        "{warnings:?}"
+    );
+
+    let res = parse(
+        &app,
+        json!({"pdf_file": pdf, "password": "", "strict": true}),
+    )
+    .await;
+    assert_eq!(res.headers()["x-credits-used"], "0");
+    let (status, code) = error_code(res).await;
+    assert_eq!((status, code.as_str()), (422, "PARSE_INCOMPLETE"));
+
+    // A statement that reconciles is an ordinary result in strict mode.
+    let good = STANDARD.encode(fixture("cams_aes256.pdf"));
+    let res = parse(
+        &app,
+        json!({"pdf_file": good, "password": "Demo@1234", "strict": true}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["meta"]["reconciled"], true);
+}
+
+#[tokio::test]
+async fn a_listing_in_strict_mode_reports_the_statement_that_does_not_reconcile() {
+    let mail = Mailboxes::new();
+    mail.add(
+        "01.eml",
+        &Mail::new(
+            "donotreply@camsonline.com",
+            "Consolidated Account Statement - CAMS Mailback Request",
+            days_ago(2),
+        )
+        .attach(
+            "AB12345678_01012025-31122025_CP123456789_15012026164515.pdf",
+            "application/pdf",
+            fixture("detailed_missing_folio.pdf"),
+        ),
+    );
+    let app = TestApp::spawn_with(Some(mail.path())).await;
+    let token = app.connect_inbox().await.inbox_token;
+    let list = |strict: bool| {
+        let body = json!({"parse": true, "password": "Demo@1234", "strict": strict});
+        app.post(
+            "/v4/inbox/cas",
+            Some(&app.api_key),
+            Some(&token),
+            Some(body),
+        )
+    };
+    let res = list(false).await;
+    assert_eq!(res.headers()["x-credits-used"], "1.2");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["files"][0]["parsed"]["meta"]["reconciled"], false);
+
+    let res = list(true).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-credits-used"], "0.2");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["files"][0]["parse_error"]["code"], "PARSE_INCOMPLETE");
+    assert!(body["files"][0].get("parsed").is_none());
 }

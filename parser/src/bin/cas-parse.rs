@@ -1,7 +1,10 @@
-//! `cas-parse FILE --password P [--json]`: read a CAS statement and print its holdings (a
-//! table of folio, scheme, units, NAV and value; for CDSL / NSDL also each demat account's
-//! holdings with account, ISIN, name, units, price and value, the NPS funds and the per-kind
-//! totals; then the total) or the full JSON.
+//! `cas-parse FILE --password P [--json] [--strict]`: read a CAS statement and print its
+//! holdings (a table of folio, scheme, units, NAV and value; for CDSL / NSDL also each demat
+//! account's holdings with account, ISIN, name, units, price and value, the NPS funds and the
+//! per-kind totals; then the total) or the full JSON.
+//!
+//! A statement that does not reconcile with its own printed totals says so on stderr (and in
+//! the table's last lines); with `--strict` that is a failure (exit code 3).
 
 use cas_parser::ParseError;
 use cas_parser::model::Portfolio;
@@ -9,15 +12,18 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cas-parse FILE.pdf --password PASSWORD [--json]";
+const USAGE: &str = "usage: cas-parse FILE.pdf --password PASSWORD [--json] [--strict]";
+/// Exit code of `--strict` when the statement does not reconcile.
+const NOT_RECONCILED: u8 = 3;
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let (mut file, mut password, mut json) = (None, None, false);
+    let (mut file, mut password, mut json, mut strict) = (None, None, false, false);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--password" | "-p" => password = args.next(),
             "--json" => json = true,
+            "--strict" => strict = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
@@ -51,6 +57,19 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if !portfolio.meta.reconciled {
+        eprintln!(
+            "{file}: does not reconcile with its own printed totals ({} warning(s)){}",
+            portfolio.warnings.len(),
+            if strict { "; refused (--strict)" } else { "" }
+        );
+        if strict {
+            for warning in &portfolio.warnings {
+                eprintln!("warning: {warning}");
+            }
+            return ExitCode::from(NOT_RECONCILED);
+        }
+    }
     if json {
         match serde_json::to_string_pretty(&portfolio) {
             Ok(text) => return print_out(&(text + "\n")),
@@ -113,6 +132,11 @@ fn render(portfolio: &Portfolio, out: &mut String) -> std::fmt::Result {
     )?;
     for warning in &portfolio.warnings {
         writeln!(out, "warning: {warning}")?;
+    }
+    if portfolio.meta.reconciled {
+        writeln!(out, "reconciled: every printed total matches")?;
+    } else {
+        writeln!(out, "NOT RECONCILED: see the warnings above")?;
     }
     Ok(())
 }

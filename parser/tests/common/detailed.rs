@@ -636,3 +636,28 @@ fn scheme(
     }));
     (scheme, ops)
 }
+
+/// The statement with every line of its first folio gone (folio line to the next folio line
+/// or fund-house heading), the page-1 summary untouched: a statement that lost part of itself.
+pub fn without_first_folio(g: &Generated) -> cas_parser::Statement {
+    let victim = &g.folios[0];
+    let mut statement = g.statement.clone();
+    let mut removing = false;
+    for page in &mut statement.pages {
+        let lines: Vec<(f32, String)> = page.lines().iter().map(|l| (l.y, l.text())).collect();
+        let mut drop_y = Vec::new();
+        for (y, text) in lines {
+            if text.starts_with("Folio No:") {
+                removing = text.contains(&victim.folio_number) && !removing;
+            } else if removing && g.folios.iter().any(|f| text == f.amc) {
+                removing = false;
+            }
+            if removing {
+                drop_y.push(y);
+            }
+        }
+        page.runs
+            .retain(|r| !r.horizontal || !drop_y.iter().any(|y| (r.y - y).abs() <= 2.0));
+    }
+    statement
+}

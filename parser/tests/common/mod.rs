@@ -4,6 +4,8 @@
 pub mod detailed;
 #[allow(dead_code)]
 pub mod layout;
+#[allow(dead_code)]
+pub mod pdf_writer;
 
 /// Small deterministic generator (64-bit LCG, Knuth's constants) so the
 /// mutation test needs no extra dependency and always mutates the same bytes.

@@ -74,6 +74,10 @@ pub struct ListCasRequest {
     pub parse: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// With `parse: true`: a statement that does not reconcile with its own printed totals
+    /// gets a `PARSE_INCOMPLETE` parse error (and is not charged) instead of a result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strict: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,6 +139,9 @@ pub struct ParseRequest {
     pub pdf_file: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// A statement that does not reconcile is answered 422 `PARSE_INCOMPLETE`, not charged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strict: Option<bool>,
 }
 
 /// Credits a call used and what is left, sent as `X-Credits-Used` / `X-Credits-Remaining`.

@@ -74,6 +74,8 @@ pub struct ListingQuery {
     pub end: NaiveDate,
     /// With `parse: true`: the password to open the statements with.
     pub parse_password: Option<String>,
+    /// With `parse: true`: a statement that does not reconcile is a `PARSE_INCOMPLETE` error.
+    pub strict: bool,
 }
 
 impl ListingQuery {
@@ -139,6 +141,7 @@ impl ListingQuery {
             start,
             end,
             parse_password,
+            strict: request.strict.unwrap_or(false),
         })
     }
 
@@ -380,7 +383,11 @@ impl Inbox {
         };
         // Never closed, so acquiring cannot fail; the permit rides with the parse to its end.
         let slot = reading.parse_slots.clone().acquire_owned().await.ok();
-        match self.parse_pdf(bytes, password.to_string(), slot).await {
+        let strict = reading.query.strict;
+        match self
+            .parse_pdf(bytes, password.to_string(), slot, strict)
+            .await
+        {
             Ok(portfolio) => {
                 let tenant_id = &reading.session.connection.tenant_id;
                 match tenants::charge(self.store.as_ref(), tenant_id, super::parsing::PARSE_COST)
@@ -709,6 +716,7 @@ mod tests {
             end_date: end.map(String::from),
             parse: None,
             password: None,
+            strict: None,
         }
     }
 

@@ -25,7 +25,7 @@ pub fn parse_error(e: ParseError) -> ApiError {
         }
         ParseError::UnsupportedFormat => ApiError::new(
             ErrorCode::UnsupportedFormat,
-            "Not a CAS this service reads (CAMS and KFintech detailed statements today)",
+            "Not a CAS this service reads (CAMS, KFintech, CDSL or NSDL statements)",
         ),
         ParseError::Malformed(detail) => ApiError::new(
             ErrorCode::UnsupportedFormat,
@@ -35,14 +35,41 @@ pub fn parse_error(e: ParseError) -> ApiError {
     }
 }
 
+/// Warnings quoted in a `PARSE_INCOMPLETE` message; the full list is in a lenient result.
+const WARNINGS_QUOTED: usize = 3;
+
+/// `strict: true` and the statement does not add up to its own printed totals.
+fn incomplete(portfolio: &Portfolio) -> ApiError {
+    let mut msg = String::from("The statement does not reconcile with its own printed totals");
+    let quoted: Vec<&str> = portfolio
+        .warnings
+        .iter()
+        .take(WARNINGS_QUOTED)
+        .map(String::as_str)
+        .collect();
+    if !quoted.is_empty() {
+        msg.push_str(": ");
+        msg.push_str(&quoted.join("; "));
+    }
+    if portfolio.warnings.len() > WARNINGS_QUOTED {
+        msg.push_str(&format!(
+            " (and {} more)",
+            portfolio.warnings.len() - WARNINGS_QUOTED
+        ));
+    }
+    ApiError::new(ErrorCode::ParseIncomplete, msg)
+}
+
 impl Inbox {
     /// Reads a statement on a blocking thread (PDF work is CPU-bound). `slot`, if any, is held
-    /// until the parse ends, even when the caller stops waiting for it.
+    /// until the parse ends, even when the caller stops waiting for it. `strict` refuses a
+    /// statement that does not reconcile with its own printed totals.
     pub async fn parse_pdf(
         &self,
         bytes: Vec<u8>,
         password: String,
         slot: Option<tokio::sync::OwnedSemaphorePermit>,
+        strict: bool,
     ) -> Result<Portfolio, ApiError> {
         let parsed = tokio::task::spawn_blocking(move || {
             let _slot = slot;
@@ -51,6 +78,9 @@ impl Inbox {
         .await
         .map_err(ApiError::internal)?;
         let mut portfolio = parsed.map_err(parse_error)?;
+        if strict && !portfolio.meta.reconciled {
+            return Err(incomplete(&portfolio));
+        }
         portfolio.meta.generated_at = Some(rfc3339(self.clock.now()));
         Ok(portfolio)
     }
@@ -119,7 +149,8 @@ impl Inbox {
         }
         let result = async {
             let bytes = self.pdf_bytes(input.source, policy, own_base).await?;
-            self.parse_pdf(bytes, input.password, None).await
+            self.parse_pdf(bytes, input.password, None, input.strict)
+                .await
         }
         .await;
         let portfolio = match result {
