@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/_sandbox/access-tokens/expire", post(expire_access_tokens))
         .route("/_sandbox/grants", get(grants))
         .route("/_sandbox/quota", get(quota).post(quota))
+        .route("/_sandbox/calls", get(calls).post(calls))
         .route("/_sandbox/config", post(set_config))
 }
 
@@ -34,6 +35,13 @@ async fn quota(State(app): State<AppState>) -> Response {
         StatusCode::OK,
         &json!({ "violations": app.limits().violations() }),
     )
+}
+
+/// Authorised Gmail calls so far per method (`GetProfile`, `ListMessages`, `GetMessage`,
+/// `GetAttachment`), counted whether or not quota or a fault then refused them: a test can
+/// check what a client downloaded, and what it did not.
+async fn calls(State(app): State<AppState>) -> Response {
+    json_response(StatusCode::OK, &json!(app.limits().calls()))
 }
 
 /// Changes the Gmail knobs of the running sandbox. Body: JSON with any of

@@ -14,7 +14,8 @@
 //! Knobs ([`Config`] fields, CLI flags, and `POST /_sandbox/config` at run
 //! time): latency before every Gmail answer, a fault rate of random
 //! 429/500/503 answers, and Gmail's per-user quota (250 units/s;
-//! `POST /_sandbox/quota` reports how many calls it refused).
+//! `POST /_sandbox/quota` reports how many calls it refused). `GET /_sandbox/calls` counts
+//! the authorised Gmail calls per method (did the client download that attachment?).
 //!
 //! In-process use (tests):
 //! ```no_run

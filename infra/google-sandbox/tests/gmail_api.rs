@@ -406,6 +406,34 @@ async fn get_full_walks_nested_alternative_and_decodes_headers() {
     assert_eq!(decode(&att["data"]), FIXTURE_CSV);
 }
 
+/// `/_sandbox/calls` shows what a client fetched: here one list, one mail, one attachment
+/// (and a call without a token is not counted).
+#[tokio::test]
+async fn authorised_calls_are_counted_per_method() {
+    let sandbox = start().await;
+    let token = sandbox.access_token(GMAIL_READONLY).await;
+    assert_eq!(sandbox.control("calls", None).await, json!({}));
+    let id = id_of("01-statement-pdf.eml");
+    sandbox.list("maxResults=1", &token).await;
+    let (_, msg) = sandbox.get_json(&format!("messages/{id}"), &token).await;
+    let attachment_id = msg["payload"]["parts"][1]["body"]["attachmentId"]
+        .as_str()
+        .expect("attachmentId")
+        .to_string();
+    sandbox
+        .get_json(
+            &format!("messages/{id}/attachments/{attachment_id}"),
+            &token,
+        )
+        .await;
+    let anonymous = sandbox.get(&format!("messages/{id}"), None).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        sandbox.control("calls", None).await,
+        json!({"ListMessages": 1, "GetMessage": 1, "GetAttachment": 1})
+    );
+}
+
 #[tokio::test]
 async fn attachment_bytes_round_trip_exactly() {
     let sandbox = start().await;

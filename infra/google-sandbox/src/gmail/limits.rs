@@ -40,6 +40,9 @@ pub struct Limits {
     /// window and units spent in it.
     windows: Mutex<HashMap<String, (Instant, u32)>>,
     violations: AtomicU64,
+    /// Authorised calls per method (`GetMessage`, `GetAttachment`, …), so tests can see
+    /// what a client fetched and what it left alone.
+    calls: Mutex<HashMap<&'static str, u64>>,
 }
 
 impl Limits {
@@ -48,6 +51,7 @@ impl Limits {
             knobs: Mutex::new(knobs),
             windows: Mutex::new(HashMap::new()),
             violations: AtomicU64::new(0),
+            calls: Mutex::new(HashMap::new()),
         }
     }
 
@@ -68,6 +72,24 @@ impl Limits {
     /// 429s served because an account went over its quota.
     pub fn violations(&self) -> u64 {
         self.violations.load(Ordering::Relaxed)
+    }
+
+    /// Counts one authorised call of `method`.
+    pub fn record(&self, method: &'static str) {
+        *self
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(method)
+            .or_default() += 1;
+    }
+
+    /// Authorised calls so far, per method.
+    pub fn calls(&self) -> HashMap<&'static str, u64> {
+        self.calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Sleeps for the configured latency. Called first by every Gmail
@@ -178,6 +200,19 @@ mod tests {
         assert_eq!(l.violations(), 1);
         // Other accounts have their own budget.
         assert!(l.charge("b@x.com", COST_MESSAGES_GET).is_none());
+    }
+
+    #[test]
+    fn calls_are_counted_per_method() {
+        let l = limits(0, 0.0);
+        assert!(l.calls().is_empty());
+        l.record("GetMessage");
+        l.record("GetMessage");
+        l.record("GetAttachment");
+        assert_eq!(
+            l.calls(),
+            HashMap::from([("GetMessage", 2), ("GetAttachment", 1)])
+        );
     }
 
     #[test]

@@ -173,6 +173,8 @@ async fn gate(
         )));
     };
     let caller = authorize(app, headers, user_id, method).map_err(error_response)?;
+    app.limits()
+        .record(method.rpc.rsplit('.').next().unwrap_or(method.rpc));
     if let Some(refusal) = app.limits().charge(&caller.account.email, method.cost) {
         return Err(refusal);
     }
