@@ -135,6 +135,9 @@ struct OpenScheme {
     /// (its rows are consumed so they are not reported twice, then dropped).
     folio: Option<usize>,
     closing_seen: bool,
+    /// The last dated row was a footnote: undated lines after it are its tail, not a
+    /// transaction's.
+    in_footnote: bool,
 }
 
 struct Reader {
@@ -210,8 +213,12 @@ impl Reader {
         };
         if let Some((date, rest)) = transactions::row_date(line) {
             // A dated row without amount or units is a footnote, not a transaction.
-            if let Some(t) = transactions::row(line, date, rest, &self.columns) {
-                open.scheme.transactions.push(t);
+            match transactions::row(line, date, rest, &self.columns) {
+                Some(t) => {
+                    open.scheme.transactions.push(t);
+                    open.in_footnote = false;
+                }
+                None => open.in_footnote = true,
             }
             return true;
         }
@@ -267,6 +274,10 @@ impl Reader {
             return false;
         }
         let tail = transactions::is_description_tail(line, &self.columns);
+        if tail && open.in_footnote {
+            // A footnote's wrapped tail: as much a footnote as its first line.
+            return true;
+        }
         match open.scheme.transactions.last_mut() {
             Some(last) if tail => transactions::continue_description(last, text),
             _ => self.unplaced.push((self.page, text.to_string())),
@@ -328,6 +339,7 @@ impl Reader {
                 scheme: empty_scheme(String::new()),
                 folio: None,
                 closing_seen: false,
+                in_footnote: false,
             });
             return;
         };
@@ -350,6 +362,7 @@ impl Reader {
             scheme,
             folio: Some(folio),
             closing_seen: false,
+            in_footnote: false,
         });
     }
 
