@@ -501,9 +501,11 @@ fn scheme(
                 drawn.push("dated footnote");
                 rows.push(Row {
                     printed_date,
-                    description: vec![
-                        "Stamp duty levied on purchases from this date onwards".to_string(),
-                    ],
+                    // Sometimes wrapped: its tail is footnote too, not the row above's.
+                    description: wrap(
+                        "Stamp duty levied on purchases from this date onwards",
+                        1 + rng.below(2),
+                    ),
                     numbers: [None; 4],
                     truth: None,
                 });
