@@ -389,6 +389,20 @@ impl TestApp {
         v["violations"].as_u64().expect("violations")
     }
 
+    /// Authorised Gmail calls the sandbox served so far, per method (`GetAttachment`, …).
+    pub async fn sandbox_calls(&self, method: &str) -> u64 {
+        let calls: serde_json::Value = self
+            .http
+            .get(format!("{}/_sandbox/calls", self.sandbox_url))
+            .send()
+            .await
+            .expect("calls")
+            .json()
+            .await
+            .expect("calls json");
+        calls[method].as_u64().unwrap_or(0)
+    }
+
     pub async fn sandbox_grants(&self) -> Vec<serde_json::Value> {
         self.http
             .get(format!("{}/_sandbox/grants", self.sandbox_url))

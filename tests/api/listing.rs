@@ -219,6 +219,108 @@ async fn lists_every_cas_of_the_window_and_none_of_the_traps() {
     assert_eq!(app.quota_violations().await, 0);
 }
 
+/// The statements of `investor_mailbox` in the default window.
+fn investor_statements() -> BTreeSet<(String, String)> {
+    [
+        ("cams", CAMS_FILE),
+        ("kfintech", "KFIN_CAS_1234.pdf"),
+        ("cdsl", "OCT2025_AA12345678_TXN.pdf"),
+        ("nsdl", "NSDLe-CAS_123456789_OCT_2025.PDF"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect()
+}
+
+/// Issue 11's attack: with nothing but the investor's address, one mail with a CAS subject
+/// and a `€` where the file-name rules expect ASCII used to make every listing of its window
+/// a 500. Now it is one entry in `errors`, never downloaded, and the rest is listed.
+#[tokio::test]
+async fn the_attack_mail_is_one_error_and_the_other_statements_are_listed() {
+    const ATTACK: &str = "ab€12_AB12345678_TXN.pdf";
+    let mail = investor_mailbox();
+    mail.add(
+        "20-attack.eml",
+        &Mail::new(
+            "attacker@evil.example",
+            "Consolidated Account Statement",
+            days_ago(1),
+        )
+        .attach(ATTACK, "application/pdf", pdf("attack")),
+    );
+    let app = TestApp::spawn_with(Some(mail.path())).await;
+    let token = app.connect_inbox().await.inbox_token;
+
+    let res = list(&app, &token, None).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["x-credits-used"], "0.2");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "success");
+    let files = body["files"].as_array().unwrap();
+    assert_eq!(body["count"], 5);
+    assert_eq!(kinds(files), investor_statements());
+    let errors = body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(errors[0]["filename"], ATTACK);
+    assert_eq!(errors[0]["code"], "UNSUPPORTED_FORMAT");
+    assert_eq!(errors[0]["message_id"].as_str().unwrap().len(), 16);
+    assert!(!errors[0]["msg"].as_str().unwrap().is_empty());
+    assert!(
+        files
+            .iter()
+            .all(|f| f["message_id"] != errors[0]["message_id"])
+    );
+    assert_eq!(
+        app.sandbox_calls("GetAttachment").await,
+        5,
+        "only the five statements are downloaded"
+    );
+}
+
+/// An attachment Gmail declares over 10 MB is reported as `FILE_TOO_LARGE` and never
+/// downloaded; the other statements, in its mail and others, are listed.
+#[tokio::test]
+async fn an_attachment_over_the_cap_is_reported_without_being_downloaded() {
+    let mail = investor_mailbox();
+    let mut big = pdf("big");
+    big.resize(10 * 1024 * 1024 + 1, b' ');
+    mail.add(
+        "21-big.eml",
+        &Mail::new(
+            "eCAS@cdslstatement.com",
+            "CDSL Consolidated Account Statement",
+            days_ago(1),
+        )
+        .attach("NOV2025_AA12345678_TXN.pdf", "application/pdf", big)
+        .attach(
+            "DEC2025_AA12345678_TXN.pdf",
+            "application/pdf",
+            pdf("small"),
+        ),
+    );
+    let app = TestApp::spawn_with(Some(mail.path())).await;
+    let token = app.connect_inbox().await.inbox_token;
+
+    let res = list(&app, &token, None).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let mut expected = investor_statements();
+    expected.insert(("cdsl".into(), "DEC2025_AA12345678_TXN.pdf".into()));
+    assert_eq!(kinds(body["files"].as_array().unwrap()), expected);
+    let errors = body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(errors[0]["filename"], "NOV2025_AA12345678_TXN.pdf");
+    assert_eq!(errors[0]["code"], "FILE_TOO_LARGE");
+    assert!(
+        errors[0]["msg"]
+            .as_str()
+            .unwrap()
+            .contains("10485761 bytes"),
+        "{body}"
+    );
+    assert_eq!(app.sandbox_calls("GetAttachment").await, 6);
+}
+
 #[tokio::test]
 async fn filters_by_type_and_dates_and_rejects_bad_ones_without_charging() {
     let mail = investor_mailbox();
