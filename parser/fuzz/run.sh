@@ -39,24 +39,22 @@ rm -rf "$seeds"
 mkdir -p "$corpus" "$seeds"
 extra=()
 if [ "$target" = parse_bytes ]; then
-  # A selector byte, then the PDF: 0 = Demo@1234 (CAMS, KFintech), 1 = ABCDE1234F (CDSL,
-  # NSDL), 2 = empty (fuzz_targets/parse_bytes.rs).
-  plain_args=()
-  for pdf in "$fixtures"/*.pdf; do
-    name=$(basename "$pdf" .pdf)
-    case "$name" in
-      cams* | kfintech*) selector='\000' password=Demo@1234 ;;
-      cdsl* | nsdl*) selector='\001' password=ABCDE1234F ;;
-      *) selector='\002' password= ;;
-    esac
-    { printf "$selector"; cat "$pdf"; } >"$seeds/$name"
-    plain_args+=("$pdf:$password")
-  done
-  # Decrypted, inflated copies when the fixture generators' venv (pypdf) is there.
   if [ -x "$root/.venv/bin/python" ] && "$root/.venv/bin/python" -c 'import pypdf' 2>/dev/null; then
-    "$root/.venv/bin/python" "$here/plain_seeds.py" "$seeds" "${plain_args[@]}"
+    # Each fixture behind its password's selector byte, and a decrypted, inflated copy.
+    "$root/.venv/bin/python" "$here/seeds.py" "$seeds" "$fixtures"/*.pdf
   else
-    echo "run.sh: no .venv with pypdf; seeding with the encrypted fixtures only" >&2
+    echo "run.sh: no .venv with pypdf; seeding with the fixtures as they are" >&2
+    # A selector byte, then the PDF: 0 = Demo@1234 (CAMS, KFintech), 1 = ABCDE1234F (CDSL,
+    # NSDL), 2 = empty (fuzz_targets/parse_bytes.rs).
+    for pdf in "$fixtures"/*.pdf; do
+      name=$(basename "$pdf" .pdf)
+      case "$name" in
+        cdsl* | nsdl*) selector='\001' ;;
+        hello*) selector='\002' ;;
+        *) selector='\000' ;;
+      esac
+      { printf "$selector"; cat "$pdf"; } >"$seeds/$name"
+    done
   fi
   extra+=(-dict="$here/pdf.dict")
 else
@@ -65,6 +63,8 @@ else
   for i in $(seq 0 12); do
     printf "\\$(printf %03o "$i")\\377" >"$seeds/fixture_$i"
   done
+  # Any length from the start (not grown slowly from the 2-byte seeds): each edit takes bytes.
+  extra+=(-max_len=1024 -len_control=0)
 fi
 
 sanitizer=${FUZZ_SANITIZER:-address}
