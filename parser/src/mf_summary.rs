@@ -12,7 +12,7 @@
 //! column; a run belongs to the column whose anchor is nearest (left edge for text and dates,
 //! right edge for the right-aligned numbers).
 
-use crate::model::{MutualFundFolio, Portfolio, PortfolioMeta, Scheme, StatementPeriod};
+use crate::model::{CasType, MutualFundFolio, Portfolio, PortfolioMeta, Scheme, StatementPeriod};
 use crate::money::parse_amount;
 use crate::mutual_fund::{investor_block, iso_date, rta_portfolio};
 use crate::pdf::{Line, Statement, TextRun};
@@ -263,20 +263,16 @@ impl Reader {
             let nav_date =
                 iso_date(row.get(Field::NavDate)).or_else(|| self.statement_date.clone());
             let registrar = Some(row.get(Field::Registrar).to_string()).filter(|r| !r.is_empty());
-            let scheme = Scheme {
-                name: c[2].trim().to_string(),
+            let mut scheme = Scheme::held(
+                c[2].trim().to_string(),
                 isin,
-                amfi_code: None,
-                advisor: None,
-                nominees: Vec::new(),
-                open_units: None,
-                units: row.number(Field::Units)?.unwrap_or_default(),
-                nav: row.number(Field::Nav)?.unwrap_or_default(),
-                value: row.number(Field::Value)?.unwrap_or_default(),
-                cost: row.number(Field::Cost)?,
-                valuation_date: nav_date,
-                transactions: Vec::new(),
-            };
+                row.number(Field::Units)?.unwrap_or_default(),
+                row.number(Field::Nav)?.unwrap_or_default(),
+                row.number(Field::Value)?.unwrap_or_default(),
+                row.number(Field::Cost)?,
+            );
+            scheme.valuation_date = nav_date;
+            scheme.additional_info.rta_code = Some(c[1].trim().to_string());
             self.add(folio, registrar, scheme);
             self.open_scheme_y = Some(line.y);
             return Ok(());
@@ -304,8 +300,8 @@ impl Reader {
                     amc: self.amc.clone().unwrap_or_default(),
                     folio_number: folio.to_string(),
                     registrar: registrar.clone(),
-                    pan: None,
-                    kyc: None,
+                    additional_info: Default::default(),
+                    linked_holders: Vec::new(),
                     value: Decimal::ZERO,
                     schemes: Vec::new(),
                 });
@@ -321,7 +317,7 @@ impl Reader {
 
 /// Reads a CAMS or KFintech summary statement.
 pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
-    let cas_type = match statement.kind {
+    let issuer = match statement.kind {
         CasKind::Cams => "cams",
         CasKind::Kfintech => "kfintech",
         _ => return Err(ParseError::UnsupportedFormat),
@@ -392,7 +388,8 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
     let mut warnings = Vec::new();
     let reconciled = reconciliation.finish(&mut warnings);
     let meta = PortfolioMeta {
-        cas_type: cas_type.into(),
+        cas_type: CasType::CamsKfintech,
+        issuer: issuer.into(),
         statement_kind: Some("summary".into()),
         generated_at: None,
         statement_period: StatementPeriod {

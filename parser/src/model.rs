@@ -17,26 +17,42 @@ pub struct Portfolio {
     pub demat_accounts: Vec<DematAccount>,
     #[serde(default)]
     pub nps: Vec<NpsAccount>,
-    /// Integrity findings: printed totals that do not match, lines that could not be placed.
-    /// Never a reason to fail by themselves (strict callers fail on `meta.reconciled`).
+    #[serde(default)]
+    pub insurance: Insurance,
+    /// Extension: integrity findings (printed totals that do not match, lines that could not be
+    /// placed). Never a reason to fail by themselves (strict callers fail on `meta.reconciled`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 
+/// The vendor's `meta.cas_type`: one value for both registrars' statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CasType {
+    #[serde(rename = "CAMS_KFINTECH")]
+    CamsKfintech,
+    #[serde(rename = "CDSL")]
+    Cdsl,
+    #[serde(rename = "NSDL")]
+    Nsdl,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PortfolioMeta {
-    /// `cams`, `kfintech`, `cdsl` or `nsdl`.
-    pub cas_type: String,
-    /// `detailed` or `summary` where the statement says so.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub statement_kind: Option<String>,
+    /// `CAMS_KFINTECH`, `CDSL` or `NSDL`.
+    pub cas_type: CasType,
     /// When the service parsed it (RFC 3339); the parser itself has no clock.
     #[serde(default)]
     pub generated_at: Option<String>,
     pub statement_period: StatementPeriod,
-    /// True only when the statement printed at least one total (portfolio summary, Total row,
-    /// account and section totals) and every printed total, balance and valuation matched
-    /// what was read; each mismatch is a warning.
+    /// Extension: who issued the statement, `cams`, `kfintech`, `cdsl` or `nsdl` (the listed
+    /// files' `cas_type`).
+    pub issuer: String,
+    /// Extension: `detailed` or `summary` where the statement says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement_kind: Option<String>,
+    /// Extension: true only when the statement printed at least one total (portfolio summary,
+    /// Total row, account and section totals) and every printed total, balance and valuation
+    /// matched what was read; each mismatch is a warning.
     #[serde(default)]
     pub reconciled: bool,
 }
@@ -63,7 +79,7 @@ pub struct Investor {
 pub struct PortfolioSummary {
     #[serde(with = "rust_decimal::serde::float")]
     pub total_value: Decimal,
-    /// Per kind of holding: `demat`, `mutual_funds`, `nps`, …
+    /// Per kind of holding: `demat`, `insurance`, `mutual_funds`, `nps`.
     pub accounts: BTreeMap<String, AccountTotal>,
 }
 
@@ -74,33 +90,51 @@ pub struct AccountTotal {
     pub total_value: Decimal,
 }
 
+/// A name and PAN as statements print holders (folio, demat account, NPS account).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Holder {
+    pub name: String,
+    pub pan: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MutualFundFolio {
     pub amc: String,
     pub folio_number: String,
     /// `CAMS` or `KFINTECH`.
     pub registrar: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pan: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kyc: Option<String>,
+    #[serde(default)]
+    pub additional_info: FolioInfo,
+    /// The holders printed under the folio line, first holder first.
+    #[serde(default)]
+    pub linked_holders: Vec<Holder>,
     #[serde(with = "rust_decimal::serde::float")]
     pub value: Decimal,
     pub schemes: Vec<Scheme>,
+}
+
+/// What the folio line prints besides the number.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FolioInfo {
+    /// The investor's PAN when printed (PAN-exempt investors, minors and old folios print none).
+    pub pan: Option<String>,
+    /// `OK` or `NOT OK`.
+    pub kyc: Option<String>,
+    /// Whether the PAN is validated: `OK` or `NOT OK`.
+    pub pankyc: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scheme {
     pub name: String,
     pub isin: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amfi_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub advisor: Option<String>,
+    #[serde(default)]
+    pub additional_info: SchemeInfo,
+    /// `Equity`, `Debt`, `Hybrid` or `Other` where the scheme's category is known.
+    #[serde(rename = "type", default)]
+    pub scheme_type: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nominees: Vec<String>,
-    #[serde(default, with = "rust_decimal::serde::float_option")]
-    pub open_units: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::float")]
     pub units: Decimal,
     #[serde(with = "rust_decimal::serde::float")]
@@ -109,10 +143,85 @@ pub struct Scheme {
     pub value: Decimal,
     #[serde(default, with = "rust_decimal::serde::float_option")]
     pub cost: Option<Decimal>,
+    /// `value − cost`, where the cost is printed.
+    #[serde(default)]
+    pub gain: Option<Gain>,
+    /// Extension: the date of the NAV and valuation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valuation_date: Option<String>,
     #[serde(default)]
     pub transactions: Vec<Transaction>,
+}
+
+impl Scheme {
+    /// A scheme as a statement leaves it: its closing units, NAV, value and cost (the gain from
+    /// them), nothing else known yet.
+    pub fn held(
+        name: String,
+        isin: Option<String>,
+        units: Decimal,
+        nav: Decimal,
+        value: Decimal,
+        cost: Option<Decimal>,
+    ) -> Self {
+        let mut scheme = Self {
+            name,
+            isin,
+            additional_info: SchemeInfo::default(),
+            scheme_type: None,
+            nominees: Vec::new(),
+            units,
+            nav,
+            value,
+            cost,
+            gain: None,
+            valuation_date: None,
+            transactions: Vec::new(),
+        };
+        scheme.settle();
+        scheme
+    }
+
+    /// Derived fields once units, value and cost are final: `close_units` and `gain`.
+    pub fn settle(&mut self) {
+        self.additional_info.close_units = Some(self.units);
+        self.gain = self.cost.map(|cost| Gain::of(self.value, cost));
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SchemeInfo {
+    pub advisor: Option<String>,
+    /// The scheme's AMFI code where known (statements do not print it).
+    pub amfi: Option<String>,
+    /// The RTA's scheme code printed before the name (`B205-…`).
+    pub rta_code: Option<String>,
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub open_units: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub close_units: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gain {
+    #[serde(with = "rust_decimal::serde::float")]
+    pub absolute: Decimal,
+    /// Percent of the cost, two decimals; absent when the cost is zero.
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub percentage: Option<Decimal>,
+}
+
+impl Gain {
+    /// `value − cost` and its percentage of the cost.
+    pub fn of(value: Decimal, cost: Decimal) -> Self {
+        let absolute = value - cost;
+        let percentage =
+            (!cost.is_zero()).then(|| (absolute * Decimal::ONE_HUNDRED / cost).round_dp(2));
+        Self {
+            absolute,
+            percentage,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,23 +246,34 @@ pub struct Transaction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DematAccount {
     /// `NSDL` or `CDSL`.
-    pub depository: String,
+    pub demat_type: String,
     pub dp_name: Option<String>,
     pub dp_id: Option<String>,
     pub client_id: Option<String>,
+    /// CDSL's 16-digit beneficial owner id (DP id and client id together).
     #[serde(default)]
-    pub holders: Vec<Holder>,
+    pub bo_id: Option<String>,
+    #[serde(default)]
+    pub linked_holders: Vec<Holder>,
     #[serde(with = "rust_decimal::serde::float")]
     pub value: Decimal,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    #[serde(default)]
+    pub additional_info: DematInfo,
     pub holdings: DematHoldings,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Holder {
-    pub name: String,
-    pub pan: Option<String>,
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DematInfo {
+    /// The account's status as printed (`Active`, …).
+    pub status: Option<String>,
+    pub bo_status: Option<String>,
+    pub bo_sub_status: Option<String>,
+    pub bo_type: Option<String>,
+    pub bsda: Option<String>,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub linked_pans: Vec<String>,
+    pub nominee: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -176,22 +296,64 @@ pub struct Security {
     pub name: String,
     #[serde(with = "rust_decimal::serde::float")]
     pub units: Decimal,
+    /// Extension: the market price printed beside the holding.
     #[serde(default, with = "rust_decimal::serde::float_option")]
     pub price: Option<Decimal>,
     #[serde(with = "rust_decimal::serde::float")]
     pub value: Decimal,
+    /// Extensions: bond terms where printed.
     #[serde(default, with = "rust_decimal::serde::float_option")]
     pub face_value: Option<Decimal>,
     #[serde(default, with = "rust_decimal::serde::float_option")]
     pub coupon_rate: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maturity_date: Option<String>,
+    #[serde(default)]
+    pub additional_info: HoldingInfo,
+    #[serde(default)]
+    pub transactions: Vec<Transaction>,
+}
+
+impl Security {
+    pub fn new(
+        isin: String,
+        name: String,
+        units: Decimal,
+        price: Option<Decimal>,
+        value: Decimal,
+    ) -> Self {
+        Self {
+            isin,
+            name,
+            units,
+            price,
+            value,
+            face_value: None,
+            coupon_rate: None,
+            maturity_date: None,
+            additional_info: HoldingInfo {
+                open_units: None,
+                close_units: Some(units),
+            },
+            transactions: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HoldingInfo {
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub open_units: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub close_units: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NpsAccount {
     pub pran: String,
     pub cra: Option<String>,
+    #[serde(default)]
+    pub linked_holders: Vec<Holder>,
     #[serde(with = "rust_decimal::serde::float")]
     pub value: Decimal,
     pub funds: Vec<NpsFund>,
@@ -206,6 +368,38 @@ pub struct NpsFund {
     pub nav: Decimal,
     #[serde(with = "rust_decimal::serde::float")]
     pub value: Decimal,
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub cost: Option<Decimal>,
+    #[serde(default)]
+    pub additional_info: NpsFundInfo,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NpsFundInfo {
+    /// The pension fund manager.
+    pub manager: Option<String>,
+    /// 1 or 2.
+    pub tier: Option<u8>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Insurance {
+    #[serde(default)]
+    pub life_insurance_policies: Vec<LifeInsurancePolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LifeInsurancePolicy {
+    pub policy_number: Option<String>,
+    pub policy_name: Option<String>,
+    pub provider: Option<String>,
+    pub life_assured: Option<String>,
+    pub status: Option<String>,
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub sum_assured: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub premium_amount: Option<Decimal>,
+    pub premium_frequency: Option<String>,
 }
 
 #[cfg(test)]
@@ -214,9 +408,9 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn portfolio_round_trips_with_plain_json_numbers() {
+    fn portfolio_round_trips_in_the_vendors_shape_with_plain_json_numbers() {
         let value = json!({
-            "meta": {"cas_type": "cams", "statement_kind": "detailed",
+            "meta": {"cas_type": "CAMS_KFINTECH", "issuer": "cams", "statement_kind": "detailed",
                      "generated_at": "2025-01-15T10:00:00Z",
                      "statement_period": {"from": "2024-01-01", "to": "2024-12-31"},
                      "reconciled": true},
@@ -226,21 +420,36 @@ mod tests {
                         "accounts": {"mutual_funds": {"count": 1, "total_value": 123456.78}}},
             "mutual_funds": [{
                 "amc": "Demo Mutual Fund", "folio_number": "1234567/89", "registrar": "CAMS",
+                "additional_info": {"pan": "ABCDE1234F", "kyc": "OK", "pankyc": "OK"},
+                "linked_holders": [{"name": "Demo Investor", "pan": "ABCDE1234F"}],
                 "value": 123456.78,
                 "schemes": [{
                     "name": "Demo Flexi Cap Fund - Direct Growth", "isin": "INF000K01AB1",
-                    "open_units": 0.0, "units": 1000.5, "nav": 123.3948, "value": 123456.78,
-                    "cost": 100000.0,
+                    "additional_info": {"advisor": "DIRECT", "amfi": null, "rta_code": "D1",
+                                        "open_units": 0.0, "close_units": 1000.5},
+                    "type": null,
+                    "units": 1000.5, "nav": 123.3948, "value": 123456.78, "cost": 100000.0,
+                    "gain": {"absolute": 23456.78, "percentage": 23.46},
                     "transactions": [{"date": "2024-02-01", "description": "Purchase",
                         "amount": 100000.0, "units": 1000.5, "nav": 99.95, "balance": 1000.5,
                         "type": "PURCHASE", "dividend_rate": null}]
                 }]
             }],
             "demat_accounts": [],
-            "nps": []
+            "nps": [],
+            "insurance": {"life_insurance_policies": []}
         });
         let parsed: Portfolio = serde_json::from_value(value.clone()).unwrap();
         assert_eq!(parsed.summary.total_value, Decimal::new(12345678, 2));
+        assert_eq!(parsed.meta.cas_type, CasType::CamsKfintech);
         assert_eq!(serde_json::to_value(&parsed).unwrap(), value);
+    }
+
+    #[test]
+    fn gain_is_value_less_cost_and_its_percentage() {
+        let g = Gain::of(Decimal::new(12345678, 2), Decimal::new(100000, 0));
+        assert_eq!(g.absolute, Decimal::new(2345678, 2));
+        assert_eq!(g.percentage, Some(Decimal::new(2346, 2)));
+        assert_eq!(Gain::of(Decimal::ONE, Decimal::ZERO).percentage, None);
     }
 }

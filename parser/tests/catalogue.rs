@@ -210,7 +210,11 @@ fn folio_of(line: &str) -> (String, Option<String>, Option<String>) {
     );
     reconciled(&p);
     let f = only_folio(&p);
-    (f.folio_number.clone(), f.pan.clone(), f.kyc.clone())
+    (
+        f.folio_number.clone(),
+        f.additional_info.pan.clone(),
+        f.additional_info.kyc.clone(),
+    )
 }
 
 fn s(v: &str) -> Option<String> {
@@ -225,7 +229,7 @@ fn statement_period_is_read() {
     let p = folio_of_portfolio();
     assert_eq!(p.meta.statement_period.from.as_deref(), Some("2025-01-01"));
     assert_eq!(p.meta.statement_period.to.as_deref(), Some("2025-12-31"));
-    assert_eq!(p.meta.cas_type, "cams");
+    assert_eq!(p.meta.issuer, "cams");
 }
 
 fn folio_of_portfolio() -> Portfolio {
@@ -349,8 +353,8 @@ fn folio_line_in_separate_runs_with_masked_pan() {
     reconciled(&p);
     let f = only_folio(&p);
     assert_eq!(f.folio_number, "0000000 / 00");
-    assert_eq!(f.pan.as_deref(), Some("XXXXX0000X"));
-    assert_eq!(f.kyc.as_deref(), Some("OK"));
+    assert_eq!(f.additional_info.pan.as_deref(), Some("XXXXX0000X"));
+    assert_eq!(f.additional_info.kyc.as_deref(), Some("OK"));
 }
 
 // casparser #14: a bare `Folio No: 99999999` at the end of the line (v0.7.3–0.9 missed it)
@@ -459,7 +463,7 @@ fn one_folio_with_two_schemes_keeps_each_close() {
     assert_eq!(f.schemes[0].units, d("7.350"));
     assert_eq!(f.schemes[0].value, d("223.28"));
     assert_eq!(f.schemes[1].units, d("0"));
-    assert_eq!(f.schemes[1].open_units, opt("7.360"));
+    assert_eq!(f.schemes[1].additional_info.open_units, opt("7.360"));
     // catalogue A.5 #34: the switch row's numbers.
     let t = tx(&f.schemes[0], 0);
     assert_eq!(
@@ -493,7 +497,7 @@ fn header_without_advisor() {
     ]);
     assert_eq!(sc.name, "Some Fund - Regular Plan - Growth");
     assert_eq!(sc.isin.as_deref(), Some("INF209K01YY2"));
-    assert_eq!(sc.advisor, None);
+    assert_eq!(sc.additional_info.advisor, None);
 }
 
 // cams2csv #19 (2023+ format: inline ISIN, Non-Demat, no space before `(Advisor:`)
@@ -508,7 +512,7 @@ fn inline_isin_and_non_demat() {
         "Aditya Birla Sun Life Flexi Cap Fund - Growth-Direct Plan"
     );
     assert_eq!(sc.isin.as_deref(), Some("INF209K01XX1"));
-    assert_eq!(sc.advisor.as_deref(), Some("DIRECT"));
+    assert_eq!(sc.additional_info.advisor.as_deref(), Some("DIRECT"));
 }
 
 // cams2csv #18 (3-line header, erstwhile/formerly, nominee line)
@@ -526,7 +530,7 @@ fn wrapped_header_with_erstwhile_formerly_and_nominee() {
         "ICICI Prudential Large Cap Fund - Direct Plan - Growth"
     );
     assert_eq!(sc.isin.as_deref(), Some("INF109K016L0"));
-    assert_eq!(sc.advisor.as_deref(), Some("DIRECT"));
+    assert_eq!(sc.additional_info.advisor.as_deref(), Some("DIRECT"));
     assert_eq!(sc.nominees, ["XXXXX XXXXX"]);
 }
 
@@ -572,7 +576,7 @@ fn isin_mid_name_keeps_the_payout_qualifier() {
     ]);
     assert_eq!(sc.name, "Franklin India BLUECHIP FUND - IDCW# - Payout");
     assert_eq!(sc.isin.as_deref(), Some("INF090I01155"));
-    assert_eq!(sc.advisor.as_deref(), Some("ARN-0007"));
+    assert_eq!(sc.additional_info.advisor.as_deref(), Some("ARN-0007"));
 }
 
 // casparser d7f196b: a bare `WEALTH)` line completes `(Advisor:`
@@ -584,7 +588,7 @@ fn advisor_completed_by_a_bare_word() {
         "WEALTH) Registrar : CAMS",
     ]);
     assert_eq!(sc.name, "Mirae Asset Large Cap Fund - Direct Plan - Growth");
-    assert_eq!(sc.advisor.as_deref(), Some("DEMO WEALTH"));
+    assert_eq!(sc.additional_info.advisor.as_deref(), Some("DEMO WEALTH"));
 }
 
 // casparser #22 (fixed 0.4.2): a lone `Registrar : CAMS` line above a long scheme name
@@ -977,7 +981,7 @@ fn segregated_portfolio_scheme_name() {
         "Franklin India Credit Risk Fund- Segregated Portfolio 1 (8.25% Vodafone Idea Ltd-10JUL20-Growth Plan)"
     );
     assert_eq!(sc.isin.as_deref(), Some("INF090I01TJ6"));
-    assert_eq!(sc.advisor.as_deref(), Some("ICICIRON"));
+    assert_eq!(sc.additional_info.advisor.as_deref(), Some("ICICIRON"));
 }
 
 // test_process.py (casparser #88): blank Units column in an IDCW reinvestment row
@@ -1433,7 +1437,10 @@ fn nominee_line_belongs_to_the_next_scheme() {
     let f = only_folio(&p);
     assert!(f.schemes[0].nominees.is_empty());
     assert_eq!(f.schemes[1].nominees, ["Meena Iyer"]);
-    assert_eq!(f.schemes[1].advisor.as_deref(), Some("ARN-12345"));
+    assert_eq!(
+        f.schemes[1].additional_info.advisor.as_deref(),
+        Some("ARN-12345")
+    );
     assert_eq!(f.schemes[1].isin.as_deref(), Some("INF109K01BH2"));
 }
 
@@ -1460,7 +1467,7 @@ fn page_break_between_folio_line_and_scheme() {
     reconciled(&p);
     let f = only_folio(&p);
     assert_eq!(f.folio_number, "1234567 / 89");
-    assert_eq!(f.pan.as_deref(), Some("ABCDE1234F"));
+    assert_eq!(f.additional_info.pan.as_deref(), Some("ABCDE1234F"));
     assert_eq!(
         f.schemes[0].name,
         "Demo Flexi Cap Fund - Direct Plan - Growth"

@@ -63,7 +63,8 @@ fn prints_json_and_explains_failures() {
     let (ok, out, _) = run(&[&file, "--password", "Demo@1234", "--json"]);
     assert!(ok);
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(json["meta"]["cas_type"], "kfintech");
+    assert_eq!(json["meta"]["cas_type"], "CAMS_KFINTECH");
+    assert_eq!(json["meta"]["issuer"], "kfintech");
     let (ok, _, err) = run(&[&file, "--password", "wrong"]);
     assert!(!ok);
     assert!(err.contains("password"), "{err}");

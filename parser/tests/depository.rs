@@ -43,16 +43,19 @@ fn check_securities(what: &str, ours: &[Security], want: &[Security]) {
 fn check_account(ours: &DematAccount, want: &DematAccount) {
     let at = format!(
         "{} {}",
-        want.depository,
+        want.demat_type,
         want.client_id.as_deref().unwrap_or("")
     );
-    assert_eq!(ours.depository, want.depository, "{at}");
+    assert_eq!(ours.demat_type, want.demat_type, "{at}");
     assert_eq!(ours.dp_name, want.dp_name, "{at}: DP name");
     assert_eq!(ours.dp_id, want.dp_id, "{at}: DP id");
     assert_eq!(ours.client_id, want.client_id, "{at}: client id");
-    assert_eq!(ours.holders, want.holders, "{at}: holders");
+    assert_eq!(ours.linked_holders, want.linked_holders, "{at}: holders");
     assert_eq!(ours.value, want.value, "{at}: value");
-    assert_eq!(ours.status, want.status, "{at}: status");
+    assert_eq!(
+        ours.additional_info.status, want.additional_info.status,
+        "{at}: status"
+    );
     let (o, w) = (&ours.holdings, &want.holdings);
     check_securities(&format!("{at} equities"), &o.equities, &w.equities);
     check_securities(
@@ -76,7 +79,7 @@ fn check_account(ours: &DematAccount, want: &DematAccount) {
 fn check(name: &str, cas_type: &str) {
     let ours = cas_parser::parse(&pdf(name), PAN).expect("parses");
     let want = truth(name);
-    assert_eq!(ours.meta.cas_type, cas_type);
+    assert_eq!(ours.meta.issuer, cas_type);
     assert_eq!(ours.meta.statement_period, want.meta.statement_period);
     assert_eq!(ours.investor, want.investor, "{name}: investor");
     assert_eq!(ours.summary, want.summary, "{name}: summary");
@@ -115,10 +118,10 @@ fn fixtures_cover_the_depository_features() {
         let deps: Vec<&str> = p
             .demat_accounts
             .iter()
-            .map(|a| a.depository.as_str())
+            .map(|a| a.demat_type.as_str())
             .collect();
         assert!(deps.contains(&"CDSL") && deps.contains(&"NSDL"), "{deps:?}");
-        assert!(p.demat_accounts.iter().any(|a| a.holders.len() > 1));
+        assert!(p.demat_accounts.iter().any(|a| a.linked_holders.len() > 1));
         let held = |f: fn(&DematAccount) -> usize| p.demat_accounts.iter().map(f).sum::<usize>();
         assert!(held(|a| a.holdings.equities.len()) > 20);
         assert!(held(|a| a.holdings.demat_mutual_funds.len()) > 0);
@@ -143,7 +146,7 @@ fn fixtures_cover_the_depository_features() {
     let bonds = |p: &Portfolio, depository: &str| -> Vec<Security> {
         p.demat_accounts
             .iter()
-            .filter(|a| a.depository == depository)
+            .filter(|a| a.demat_type == depository)
             .flat_map(|a| {
                 [
                     &a.holdings.corporate_bonds,

@@ -29,7 +29,8 @@ fn iso(printed: &str) -> String {
 
 fn check(name: &str, cas_type: &str) {
     let (p, t) = load(name);
-    assert_eq!(p.meta.cas_type, cas_type);
+    assert_eq!(p.meta.issuer, cas_type);
+    assert_eq!(p.meta.cas_type, cas_parser::model::CasType::CamsKfintech);
     assert_eq!(
         p.meta.statement_period.from.as_deref(),
         Some(iso(t["statement_period"]["from"].as_str().unwrap()).as_str())
@@ -61,11 +62,23 @@ fn check(name: &str, cas_type: &str) {
         let what = format!("{name} {}", scheme.name);
         assert_eq!(folio.amc, tf["amc"].as_str().unwrap(), "{what}");
         assert_eq!(folio.folio_number, tf["folio"].as_str().unwrap(), "{what}");
-        assert_eq!(folio.pan.as_deref(), tf["pan"].as_str(), "{what}");
-        assert_eq!(folio.kyc.as_deref(), tf["kyc"].as_str(), "{what}");
+        assert_eq!(
+            folio.additional_info.pan.as_deref(),
+            tf["pan"].as_str(),
+            "{what}"
+        );
+        assert_eq!(
+            folio.additional_info.kyc.as_deref(),
+            tf["kyc"].as_str(),
+            "{what}"
+        );
         assert_eq!(scheme.name, ts["name"].as_str().unwrap(), "{what}");
         assert_eq!(scheme.isin.as_deref(), ts["isin"].as_str(), "{what}");
-        assert_eq!(scheme.advisor.as_deref(), ts["advisor"].as_str(), "{what}");
+        assert_eq!(
+            scheme.additional_info.advisor.as_deref(),
+            ts["advisor"].as_str(),
+            "{what}"
+        );
         let nominees: Vec<&str> = ts["nominees"]
             .as_array()
             .unwrap()
@@ -73,7 +86,11 @@ fn check(name: &str, cas_type: &str) {
             .map(|n| n.as_str().unwrap())
             .collect();
         assert_eq!(scheme.nominees, nominees, "{what}");
-        assert_eq!(scheme.open_units, dec(&ts["open"]), "{what}");
+        assert_eq!(
+            scheme.additional_info.open_units,
+            dec(&ts["open"]),
+            "{what}"
+        );
         assert_eq!(Some(scheme.units), dec(&ts["close"]), "{what}");
         assert_eq!(Some(scheme.nav), dec(&ts["nav"]), "{what}");
         assert_eq!(Some(scheme.value), dec(&ts["value"]), "{what}");

@@ -30,7 +30,8 @@ async fn an_uploaded_statement_is_parsed_and_billed_once() {
     assert_eq!(res.headers()["x-credits-used"], "1");
     assert_eq!(res.headers()["x-credits-remaining"], "9");
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["meta"]["cas_type"], "cams");
+    assert_eq!(body["meta"]["cas_type"], "CAMS_KFINTECH");
+    assert_eq!(body["meta"]["issuer"], "cams");
     assert_eq!(body["investor"]["name"], "Demo Investor");
     assert_eq!(
         body["summary"]["total_value"].as_f64().unwrap(),
@@ -55,7 +56,8 @@ async fn an_uploaded_statement_is_parsed_and_billed_once() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["meta"]["cas_type"], "kfintech");
+    assert_eq!(body["meta"]["cas_type"], "CAMS_KFINTECH");
+    assert_eq!(body["meta"]["issuer"], "kfintech");
     assert_eq!(
         body["summary"]["total_value"].as_f64().unwrap(),
         truth_total("kfintech_aes128.json")
@@ -80,7 +82,7 @@ async fn an_uploaded_statement_is_parsed_and_billed_once() {
 #[tokio::test]
 async fn depository_statements_are_parsed_to_their_printed_totals() {
     let app = TestApp::spawn().await;
-    for (name, cas_type) in [("cdsl_rc4128", "cdsl"), ("nsdl_aes256", "nsdl")] {
+    for (name, cas_type) in [("cdsl_rc4128", "CDSL"), ("nsdl_aes256", "NSDL")] {
         let pdf = STANDARD.encode(fixture(&format!("{name}.pdf")));
         let res = parse(&app, json!({"pdf_file": pdf, "password": "ABCDE1234F"})).await;
         assert_eq!(res.status(), 200, "{name}");

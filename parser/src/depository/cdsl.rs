@@ -71,6 +71,7 @@ impl Reader {
             self.nps.push(NpsAccount {
                 pran: c[1].to_string(),
                 cra: NPS_CRA.captures(text).map(|m| m[1].to_string()),
+                linked_holders: Vec::new(),
                 value: Decimal::ZERO,
                 funds: Vec::new(),
             });
@@ -182,16 +183,7 @@ impl Reader {
         let class = class_of_isin(&isin);
         self.push_holding(
             class,
-            Security {
-                isin,
-                name: name.join(" "),
-                units: *units,
-                price: Some(*price),
-                value: *value,
-                face_value: None,
-                coupon_rate: None,
-                maturity_date: None,
-            },
+            Security::new(isin, name.join(" "), *units, Some(*price), *value),
         );
     }
 
@@ -274,6 +266,8 @@ impl Reader {
                 units,
                 nav,
                 value,
+                cost: None,
+                additional_info: Default::default(),
             });
         }
     }

@@ -144,7 +144,7 @@ impl Reader {
 
     fn find_account(&self, depository: &str, dp_id: &str, client_id: &str) -> Option<usize> {
         self.accounts.iter().position(|a| {
-            a.depository == depository
+            a.demat_type == depository
                 && a.dp_id.as_deref() == Some(dp_id)
                 && a.client_id.as_deref() == Some(client_id)
         })
@@ -196,7 +196,7 @@ impl Reader {
             return false;
         };
         if let Some(account) = self.current.and_then(|i| self.accounts.get_mut(i)) {
-            account.status = Some(status.trim().to_string());
+            account.additional_info.status = Some(status.trim().to_string());
         }
         true
     }
@@ -223,8 +223,8 @@ impl Reader {
                 amc,
                 folio_number: folio,
                 registrar,
-                pan: None,
-                kyc: None,
+                additional_info: Default::default(),
+                linked_holders: Vec::new(),
                 value: Decimal::ZERO,
                 schemes: Vec::new(),
             });
@@ -243,13 +243,15 @@ impl Reader {
 
 fn new_account(depository: &str, dp_name: &str, dp_id: &str, client_id: &str) -> DematAccount {
     DematAccount {
-        depository: depository.to_string(),
+        demat_type: depository.to_string(),
         dp_name: Some(dp_name.to_string()).filter(|n| !n.is_empty()),
         dp_id: Some(dp_id.to_string()),
         client_id: Some(client_id.to_string()),
-        holders: Vec::new(),
+        // CDSL identifies an account by one 16-digit BO id: DP id and client id together.
+        bo_id: (depository == "CDSL").then(|| format!("{dp_id}{client_id}")),
+        linked_holders: Vec::new(),
         value: Decimal::ZERO,
-        status: None,
+        additional_info: Default::default(),
         holdings: DematHoldings::default(),
     }
 }
@@ -262,20 +264,7 @@ fn scheme(
     value: Decimal,
     cost: Option<Decimal>,
 ) -> Scheme {
-    Scheme {
-        name,
-        isin: Some(isin),
-        amfi_code: None,
-        advisor: None,
-        nominees: Vec::new(),
-        open_units: None,
-        units,
-        nav,
-        value,
-        cost,
-        valuation_date: None,
-        transactions: Vec::new(),
-    }
+    Scheme::held(name, Some(isin), units, nav, value, cost)
 }
 
 /// Reads a CDSL or NSDL statement.

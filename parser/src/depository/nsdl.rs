@@ -21,9 +21,9 @@ impl Reader {
             // The header lists the holders too; keep them when the roster gave none.
             let holders = holders_in(row);
             if let Some(account) = self.current.and_then(|i| self.accounts.get_mut(i))
-                && account.holders.is_empty()
+                && account.linked_holders.is_empty()
             {
-                account.holders = holders;
+                account.linked_holders = holders;
             }
             self.mode = Mode::NsdlSection(None);
             self.balance_columns = false;
@@ -176,14 +176,5 @@ fn security(
     price: Option<Decimal>,
     value: Decimal,
 ) -> Security {
-    Security {
-        isin,
-        name,
-        units,
-        price,
-        value,
-        face_value: None,
-        coupon_rate: None,
-        maturity_date: None,
-    }
+    Security::new(isin, name, units, price, value)
 }

@@ -45,7 +45,7 @@ impl Reader {
             let depository = c[1].to_ascii_uppercase();
             if self.find_account(&depository, &dp_id, &client_id).is_none() {
                 let mut account = new_account(&depository, &dp_name, &dp_id, &client_id);
-                account.holders = self.pending_holders.clone();
+                account.linked_holders = self.pending_holders.clone();
                 self.accounts.push(account);
                 self.account_values.push(Some(value));
             }

@@ -5,7 +5,7 @@ use super::Reader;
 use super::classes::{Class, holdings_count, holdings_of, holdings_value};
 use super::rows::Row;
 use crate::ParseError;
-use crate::model::{AccountTotal, Portfolio, PortfolioMeta, PortfolioSummary};
+use crate::model::{AccountTotal, CasType, Portfolio, PortfolioMeta, PortfolioSummary};
 use crate::money::parse_amount;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -55,7 +55,7 @@ impl Reader {
     }
 
     /// Printed values where the statement gives them, each checked against the holdings.
-    pub(super) fn finish(mut self, cas_type: &str) -> Result<Portfolio, ParseError> {
+    pub(super) fn finish(mut self, issuer: &str) -> Result<Portfolio, ParseError> {
         if self.accounts.is_empty() && self.folios.is_empty() && self.nps.is_empty() {
             return Err(ParseError::Malformed(
                 "no demat account, folio or NPS account found".into(),
@@ -71,7 +71,7 @@ impl Reader {
                     || {
                         format!(
                             "{} account {}{}: holdings against the account's value",
-                            account.depository,
+                            account.demat_type,
                             account.dp_id.as_deref().unwrap_or(""),
                             account.client_id.as_deref().unwrap_or("")
                         )
@@ -167,12 +167,17 @@ impl Reader {
             self.investor.pan = self
                 .accounts
                 .iter()
-                .find(|a| a.holders.len() == 1)
-                .and_then(|a| a.holders[0].pan.clone());
+                .find(|a| a.linked_holders.len() == 1)
+                .and_then(|a| a.linked_holders[0].pan.clone());
         }
         Ok(Portfolio {
             meta: PortfolioMeta {
-                cas_type: cas_type.into(),
+                cas_type: if issuer == "cdsl" {
+                    CasType::Cdsl
+                } else {
+                    CasType::Nsdl
+                },
+                issuer: issuer.into(),
                 statement_kind: None,
                 generated_at: None,
                 statement_period: self.period,
@@ -186,6 +191,7 @@ impl Reader {
             mutual_funds: self.folios,
             demat_accounts: self.accounts,
             nps: self.nps,
+            insurance: Default::default(),
             warnings: self.warnings,
         })
     }

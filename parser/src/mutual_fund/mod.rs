@@ -22,8 +22,8 @@ pub use folio_line::FolioLine;
 pub use scheme_header::SchemeHeader;
 
 use crate::model::{
-    AccountTotal, Investor, MutualFundFolio, Portfolio, PortfolioMeta, PortfolioSummary, Scheme,
-    StatementPeriod,
+    AccountTotal, CasType, FolioInfo, Holder, Investor, MutualFundFolio, Portfolio, PortfolioMeta,
+    PortfolioSummary, Scheme, StatementPeriod,
 };
 use crate::money::parse_amount;
 use crate::pdf::{Line, Statement};
@@ -355,9 +355,10 @@ impl Reader {
         let folio = self.folio_for(&header);
         let mut scheme = empty_scheme(header.name);
         scheme.isin = header.isin;
-        scheme.advisor = header.advisor;
         scheme.nominees = header.nominees;
-        scheme.open_units = opening;
+        scheme.additional_info.advisor = header.advisor;
+        scheme.additional_info.rta_code = Some(header.rta_code);
+        scheme.additional_info.open_units = opening;
         self.scheme = Some(OpenScheme {
             scheme,
             folio: Some(folio),
@@ -387,8 +388,21 @@ impl Reader {
                 amc,
                 folio_number: line.number.clone(),
                 registrar: None,
-                pan: line.pan.clone(),
-                kyc: line.kyc.clone(),
+                additional_info: FolioInfo {
+                    pan: line.pan.clone(),
+                    kyc: line.kyc.clone(),
+                    pankyc: line.pan_status.clone(),
+                },
+                // The first holder is the one whose PAN the folio line prints.
+                linked_holders: header
+                    .holders
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| Holder {
+                        name: name.clone(),
+                        pan: if i == 0 { line.pan.clone() } else { None },
+                    })
+                    .collect(),
                 value: Decimal::ZERO,
                 schemes: Vec::new(),
             });
@@ -411,8 +425,9 @@ impl Reader {
         let Some(folio) = open.folio else {
             return;
         };
-        let scheme = open.scheme;
-        if let Some(opening) = scheme.open_units {
+        let mut scheme = open.scheme;
+        scheme.settle();
+        if let Some(opening) = scheme.additional_info.open_units {
             let mut running = opening;
             for t in &scheme.transactions {
                 running += t.units.unwrap_or_default();
@@ -491,20 +506,14 @@ impl Reader {
 }
 
 fn empty_scheme(name: String) -> Scheme {
-    Scheme {
+    Scheme::held(
         name,
-        isin: None,
-        amfi_code: None,
-        advisor: None,
-        nominees: Vec::new(),
-        open_units: None,
-        units: Decimal::ZERO,
-        nav: Decimal::ZERO,
-        value: Decimal::ZERO,
-        cost: None,
-        valuation_date: None,
-        transactions: Vec::new(),
-    }
+        None,
+        Decimal::ZERO,
+        Decimal::ZERO,
+        Decimal::ZERO,
+        None,
+    )
 }
 
 /// A fund-house name as the summary and the headings may differ in spelling it.
@@ -642,7 +651,7 @@ pub fn clean_scheme_name(printed: &str) -> String {
 
 /// Reads a CAMS or KFintech detailed statement.
 pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
-    let cas_type = match statement.kind {
+    let issuer = match statement.kind {
         CasKind::Cams => "cams",
         CasKind::Kfintech => "kfintech",
         _ => return Err(ParseError::UnsupportedFormat),
@@ -678,10 +687,14 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
     if reader.folios.is_empty() {
         return Err(ParseError::UnsupportedFormat);
     }
-    reader.investor.pan = reader.folios.iter().find_map(|f| f.pan.clone());
+    reader.investor.pan = reader
+        .folios
+        .iter()
+        .find_map(|f| f.additional_info.pan.clone());
     let reconciled = std::mem::take(&mut reader.reconciliation).finish(&mut reader.warnings);
     let meta = PortfolioMeta {
-        cas_type: cas_type.into(),
+        cas_type: CasType::CamsKfintech,
+        issuer: issuer.into(),
         statement_kind: Some("detailed".into()),
         generated_at: None,
         statement_period: reader.period,
@@ -721,6 +734,7 @@ pub(crate) fn rta_portfolio(
         mutual_funds: folios,
         demat_accounts: Vec::new(),
         nps: Vec::new(),
+        insurance: Default::default(),
         warnings,
     }
 }

@@ -12,7 +12,7 @@
 use super::Lcg;
 use super::layout::{Layout, X_DATE, X_DESC, X_NUMBERS};
 use cas_parser::CasKind;
-use cas_parser::model::{MutualFundFolio, Scheme, Transaction};
+use cas_parser::model::{FolioInfo, Holder, MutualFundFolio, Scheme, Transaction};
 use rust_decimal::Decimal;
 
 pub struct Generated {
@@ -207,8 +207,19 @@ pub fn generate(seed: u64) -> Generated {
                 amc: amc.to_string(),
                 folio_number: number.clone(),
                 registrar: Some(registrar.to_string()),
-                pan: pan.clone(),
-                kyc: Some(kyc.to_string()),
+                additional_info: FolioInfo {
+                    pan: pan.clone(),
+                    kyc: Some(kyc.to_string()),
+                    pankyc: Some(pan_status.to_string()),
+                },
+                linked_holders: holders
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| Holder {
+                        name: name.clone(),
+                        pan: if i == 0 { pan.clone() } else { None },
+                    })
+                    .collect(),
                 value: Decimal::ZERO,
                 schemes: Vec::new(),
             };
@@ -555,20 +566,20 @@ fn scheme(
     let units = balance;
     let value = (units * nav).round_dp(2);
     let cost = cost.round_dp(2);
-    let scheme = Scheme {
-        name: name.clone(),
-        isin: Some(isin),
-        amfi_code: None,
-        advisor,
-        nominees,
-        open_units: Some(open_units),
+    let mut scheme = Scheme::held(
+        name.clone(),
+        Some(isin.clone()),
         units,
         nav,
         value,
-        cost: Some(cost),
-        valuation_date: Some("2025-12-31".into()),
-        transactions: rows.iter().filter_map(|r| r.truth.clone()).collect(),
-    };
+        Some(cost),
+    );
+    scheme.additional_info.advisor = advisor.clone();
+    scheme.additional_info.rta_code = Some(code.to_string());
+    scheme.additional_info.open_units = Some(open_units);
+    scheme.nominees = nominees.clone();
+    scheme.valuation_date = Some("2025-12-31".into());
+    scheme.transactions = rows.iter().filter_map(|r| r.truth.clone()).collect();
 
     let mut ops: Ops = Vec::new();
     let break_in_heading = draw(rng, drawn, "page break inside a scheme heading", 5);
