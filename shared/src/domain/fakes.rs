@@ -182,6 +182,8 @@ pub struct ScriptedMailbox {
     pub search: Option<Behaviour>,
     pub searches: AtomicUsize,
     pub fetched: Mutex<Vec<String>>,
+    /// Attachments whose download never ends.
+    pub hanging_attachments: Vec<String>,
 }
 
 impl ScriptedMailbox {
@@ -271,6 +273,9 @@ impl Mailbox for ScriptedMailbox {
         max_bytes: u64,
     ) -> Result<Vec<u8>, GoogleError> {
         self.fetched.lock().unwrap().push(attachment_id.to_string());
+        if self.hanging_attachments.iter().any(|a| a == attachment_id) {
+            act(&Behaviour::Hang).await?;
+        }
         let bytes = self
             .bodies
             .get(attachment_id)

@@ -335,8 +335,18 @@ impl Inbox {
         let parses = Decimal::from(reading.parses_charged.load(Ordering::SeqCst));
         match listed {
             Ok(listed) => {
+                // A parse charged for a mail then cut off by the deadline (or a duplicate
+                // dropped) is not in the answer: only the parses delivered are billed.
+                let delivered =
+                    Decimal::from(listed.files.iter().filter(|f| f.parsed.is_some()).count());
+                if parses > delivered {
+                    let lost = super::parsing::PARSE_COST * (parses - delivered);
+                    if let Err(e) = self.store.add_credits(&caller.tenant.id, lost).await {
+                        tracing::error!(tenant_id = %caller.tenant.id, %lost, error = %e, "refunding undelivered parses failed");
+                    }
+                }
                 if parses > Decimal::ZERO {
-                    usage.used += super::parsing::PARSE_COST * parses;
+                    usage.used += super::parsing::PARSE_COST * delivered;
                     if let Ok(Some(tenant)) = self.store.tenant(&caller.tenant.id).await {
                         usage.remaining = tenant.credits;
                     }

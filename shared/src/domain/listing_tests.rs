@@ -237,6 +237,58 @@ async fn mails_still_being_read_at_the_deadline_are_errors_and_the_rest_is_liste
     assert_eq!(listed.errors.len(), 4);
 }
 
+/// A statement parsed and charged in a mail that the deadline then cuts off is not in the
+/// answer, so its parse is given back; the listing itself stays charged.
+#[tokio::test(start_paused = true)]
+async fn a_parse_the_deadline_cuts_off_is_not_billed() {
+    let statement = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../parser/tests/fixtures/cams_aes256.pdf"
+    ))
+    .expect("parser fixture");
+    let mut m = ScriptedMailbox::default();
+    m.mail(
+        "cams",
+        "CAMS <donotreply@camsonline.com>",
+        "Consolidated Account Statement - CAMS Mailback Request",
+        &[("a.pdf", statement.clone()), ("b.pdf", pdf("stuck"))],
+    );
+    m.hanging_attachments = vec!["cams-att1".into()];
+    let (inbox, store, caller, token) = inbox_with(Arc::new(m), ten()).await;
+    let request = ListCasRequest {
+        parse: Some(true),
+        password: Some("Demo@1234".into()),
+        ..ListCasRequest::default()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (result, usage) = inbox
+        .list_cas(&caller, Some(&token), &request, "https://x", Some(deadline))
+        .await;
+    let listed = result.unwrap();
+    assert_eq!(listed.count, 0);
+    assert_eq!(listed.errors.len(), 1);
+    assert_eq!(listed.errors[0].code, "UPSTREAM_ERROR");
+    assert_eq!(usage.used, LIST_COST);
+    assert_eq!(usage.remaining, ten() - LIST_COST);
+    assert_eq!(store.balance(), ten() - LIST_COST);
+
+    // Without the hang, the same statement is parsed and billed once.
+    let mut m = ScriptedMailbox::default();
+    m.mail(
+        "cams",
+        "CAMS <donotreply@camsonline.com>",
+        "Consolidated Account Statement - CAMS Mailback Request",
+        &[("a.pdf", statement)],
+    );
+    let (inbox, store, caller, token) = inbox_with(Arc::new(m), ten()).await;
+    let (result, usage) = inbox
+        .list_cas(&caller, Some(&token), &request, "https://x", None)
+        .await;
+    assert!(result.unwrap().files[0].parsed.is_some());
+    let billed = LIST_COST + crate::domain::parsing::PARSE_COST;
+    assert_eq!((usage.used, store.balance()), (billed, ten() - billed));
+}
+
 /// Every way the listing can fail as a whole, before or while searching: nothing charged.
 #[tokio::test(start_paused = true)]
 async fn a_listing_that_fails_panics_or_times_out_as_a_whole_costs_nothing() {
