@@ -3,6 +3,7 @@
 use crate::adapters::pdf_fetch::FetchPolicy;
 use crate::api::{ConnectRequest, CreditUsage, ListCasRequest, ParseRequest};
 use crate::domain::inbox::{CallbackOutcome, CallbackQuery, Caller, Inbox};
+use crate::domain::parsing;
 use crate::error::{ApiError, ErrorCode};
 use crate::gateway::{self, API_KEY, INBOX_TOKEN, header, request_id, require_method};
 use crate::parse_input;
@@ -98,9 +99,12 @@ fn listing_deadline(req: &Request) -> Option<tokio::time::Instant> {
     Some(tokio::time::Instant::now() + left.saturating_sub(LISTING_MARGIN))
 }
 
-/// `POST /v4/smart/parse`: JSON or multipart; see `parse_input`.
+/// `POST /v4/smart/parse` and the type-specific `POST /v4/{cams_kfintech,cdsl,nsdl}/parse`
+/// (the vendor SDK's routes; same input, and a statement of another kind is 422): JSON or
+/// multipart; see `parse_input`.
 pub async fn parse(app: Arc<App>, req: Request) -> Response<Body> {
     let rid = request_id(&req);
+    let expected = parsing::route_kind(req.uri().path());
     let caller = match caller_of(&app, &req, &rid).await {
         Ok(caller) => caller,
         Err(response) => return response,
@@ -128,7 +132,7 @@ pub async fn parse(app: Arc<App>, req: Request) -> Response<Body> {
     };
     let (result, credits) = app
         .inbox
-        .smart_parse(&caller, input, app.fetch_policy, &base)
+        .smart_parse(&caller, input, expected, app.fetch_policy, &base)
         .await;
     gateway::respond(result, Some(credits), &rid)
 }

@@ -530,7 +530,10 @@ async fn route(app: Arc<App>, req: axum::extract::Request) -> axum::response::Re
         ("POST", "/v4/inbox/status") => handlers::status(app, request).await,
         ("POST", "/v4/inbox/disconnect") => handlers::disconnect(app, request).await,
         ("POST", "/v4/inbox/cas") => handlers::cas(app, request).await,
-        ("POST", "/v4/smart/parse") => handlers::parse(app, request).await,
+        (
+            "POST",
+            "/v4/smart/parse" | "/v4/cams_kfintech/parse" | "/v4/cdsl/parse" | "/v4/nsdl/parse",
+        ) => handlers::parse(app, request).await,
         ("GET", p) if p.starts_with("/v4/files/") && p.matches('/').count() == 4 => {
             handlers::download(app, request).await
         }

@@ -12,3 +12,4 @@ mod listing;
 mod mailbox;
 mod parsing;
 mod security;
+mod vendor_sdk;

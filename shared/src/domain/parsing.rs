@@ -9,6 +9,7 @@ use crate::api::{CreditUsage, Portfolio};
 use crate::error::{ApiError, ErrorCode};
 use crate::parse_input::{ParseInput, PdfSource};
 use cas_parser::ParseError;
+use cas_parser::model::CasType;
 use rust_decimal::Decimal;
 
 /// One parsed statement costs 1 credit; failures are not billed.
@@ -33,6 +34,44 @@ pub fn parse_error(e: ParseError) -> ApiError {
         ),
         ParseError::TooLarge { .. } => too_large(),
     }
+}
+
+/// The kind of statement a parse route takes: `None` for `/v4/smart/parse` (any), else the
+/// vendor's type-specific route's kind.
+pub fn route_kind(path: &str) -> Option<CasType> {
+    match path.trim_end_matches('/').rsplit('/').nth(1) {
+        Some("cams_kfintech") => Some(CasType::CamsKfintech),
+        Some("cdsl") => Some(CasType::Cdsl),
+        Some("nsdl") => Some(CasType::Nsdl),
+        _ => None,
+    }
+}
+
+/// The route for a kind of statement, as the vendor names it.
+fn route_of(kind: CasType) -> &'static str {
+    match kind {
+        CasType::CamsKfintech => "/v4/cams_kfintech/parse",
+        CasType::Cdsl => "/v4/cdsl/parse",
+        CasType::Nsdl => "/v4/nsdl/parse",
+    }
+}
+
+/// `UNSUPPORTED_FORMAT` for a statement sent to another kind's route.
+fn wrong_route(found: CasType, expected: CasType) -> ApiError {
+    let name = |kind| match kind {
+        CasType::CamsKfintech => "CAMS/KFintech",
+        CasType::Cdsl => "CDSL",
+        CasType::Nsdl => "NSDL",
+    };
+    ApiError::new(
+        ErrorCode::UnsupportedFormat,
+        format!(
+            "This is a {} statement, not a {} one: send it to {} or /v4/smart/parse",
+            name(found),
+            name(expected),
+            route_of(found)
+        ),
+    )
 }
 
 /// Warnings quoted in a `PARSE_INCOMPLETE` message; the full list is in a lenient result.
@@ -122,11 +161,12 @@ impl Inbox {
             .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "The file is gone"))
     }
 
-    /// `POST /v4/smart/parse`.
+    /// `POST /v4/smart/parse`, or a type-specific route when `expected` names its kind.
     pub async fn smart_parse(
         &self,
         caller: &Caller,
         input: ParseInput,
+        expected: Option<CasType>,
         policy: FetchPolicy,
         own_base: &str,
     ) -> (Result<Portfolio, ApiError>, CreditUsage) {
@@ -149,8 +189,15 @@ impl Inbox {
         }
         let result = async {
             let bytes = self.pdf_bytes(input.source, policy, own_base).await?;
-            self.parse_pdf(bytes, input.password, None, input.strict)
-                .await
+            let portfolio = self
+                .parse_pdf(bytes, input.password, None, input.strict)
+                .await?;
+            match expected {
+                Some(kind) if kind != portfolio.meta.cas_type => {
+                    Err(wrong_route(portfolio.meta.cas_type, kind))
+                }
+                _ => Ok(portfolio),
+            }
         }
         .await;
         let portfolio = match result {
