@@ -1474,3 +1474,230 @@ fn page_break_between_folio_line_and_scheme() {
     );
     assert_eq!(f.schemes[0].transactions.len(), 1);
 }
+
+// ---- Cases first ported as failures, read correctly since ----
+
+/// A heading read through a one-scheme statement that must reconcile.
+fn heading_of(lines: Vec<&str>) -> (Scheme, Option<String>) {
+    let p = one(FOLIO, vec![plain(lines)]);
+    reconciled(&p);
+    (only_scheme(&p).clone(), only_folio(&p).registrar.clone())
+}
+
+// catalogue A.3 #13 (casparser #16): an adviser's INA code is not an ISIN.
+#[test]
+fn an_ina_advisor_code_is_not_read_as_the_isin() {
+    let (s, registrar) = heading_of(vec![
+        "DEMO INVESTOR",
+        "GD65-IDFC Low Duration Fund-Growth-(Direct Plan) (Advisor: INA000000000) Registrar : CAMS",
+    ]);
+    assert_eq!(s.isin, None);
+    assert_eq!(s.additional_info.advisor.as_deref(), Some("INA000000000"));
+    assert_eq!(s.name, "IDFC Low Duration Fund-Growth-(Direct Plan)");
+    assert_eq!(registrar.as_deref(), Some("CAMS"));
+}
+
+// catalogue A.3 #19 (casparser 34266c9): the registrar label inside the advisor's parentheses.
+#[test]
+fn an_advisor_split_by_the_registrar_label() {
+    let (s, registrar) = heading_of(vec![
+        "H54-HDFC Low Duration Fund - Regular Plan - Growth (Advisor: Registrar : CAMS",
+        "ARN-175310)",
+    ]);
+    assert_eq!(s.additional_info.advisor.as_deref(), Some("ARN-175310"));
+    assert_eq!(s.name, "HDFC Low Duration Fund - Regular Plan - Growth");
+    assert_eq!(registrar.as_deref(), Some("CAMS"));
+}
+
+// catalogue A.3 #20: advisor and registrar wrapped together, the registrar's name in the next
+// line's right column; and a label whose value is a line of its own (casparser d7f196b).
+#[test]
+fn a_registrar_whose_name_wrapped_to_the_next_line() {
+    let (s, registrar) = heading_of(vec![
+        "MA118-Mirae Asset Large Cap Fund - Direct Plan - Growth - ISIN: INF769K01BI1(Advisor: Registrar :",
+        "INA100009859) KFINTECH",
+    ]);
+    assert_eq!(s.name, "Mirae Asset Large Cap Fund - Direct Plan - Growth");
+    assert_eq!(s.additional_info.advisor.as_deref(), Some("INA100009859"));
+    assert_eq!(registrar.as_deref(), Some("KFINTECH"));
+
+    let (s, registrar) = heading_of(vec![
+        "K168D-Kotak Flexicap Fund - Direct Plan - Growth - ISIN: INF174K01LS2(Advisor: DIRECT) Registrar :",
+        "KFINTECH",
+    ]);
+    assert_eq!(s.isin.as_deref(), Some("INF174K01LS2"));
+    assert_eq!(registrar.as_deref(), Some("KFINTECH"));
+}
+
+// catalogue A.3 #23 (casparser #149): an ISIN split by the registrar label.
+#[test]
+fn an_isin_split_by_the_registrar_label() {
+    let (s, registrar) = heading_of(vec![
+        "MA118-Mirae Asset Large Cap Fund - Direct Plan - Growth - ISIN: INF769K Registrar : CAMS",
+        "01BI1(Advisor: DIRECT)",
+    ]);
+    assert_eq!(s.isin.as_deref(), Some("INF769K01BI1"));
+    assert_eq!(s.name, "Mirae Asset Large Cap Fund - Direct Plan - Growth");
+    assert_eq!(registrar.as_deref(), Some("CAMS"));
+}
+
+// catalogue A.3 #16: Adobe's reading order puts the registrar inside a former name.
+#[test]
+fn a_former_name_split_by_the_registrar_label() {
+    let (s, _) = heading_of(vec![
+        "P1565-ICICI Prudential Large Cap Fund - Direct Plan - Growth (formerly ICICI Prudential Focused Bluechip Equity Registrar : CAMS",
+        "Fund) (Non-Demat) - ISIN: INF109K016L0(Advisor: DIRECT)",
+    ]);
+    assert_eq!(
+        s.name,
+        "ICICI Prudential Large Cap Fund - Direct Plan - Growth"
+    );
+    assert_eq!(s.isin.as_deref(), Some("INF109K016L0"));
+}
+
+// catalogue A.3 #26: KFintech's older names.
+#[test]
+fn kfin_and_karvy_are_kfintech() {
+    for printed in ["KFIN", "KARVY"] {
+        let registrar_line = format!("Registrar : {printed}");
+        let (_, registrar) = heading_of(vec![
+            "128TSDG-Axis ELSS Tax Saver Fund - Direct Growth - ISIN: INF846K01EW2(Advisor: DIRECT)",
+            &registrar_line,
+        ]);
+        assert_eq!(registrar.as_deref(), Some("KFINTECH"), "{printed}");
+    }
+}
+
+/// One scheme with these rows after `open` units, closing at `close` at NAV 10.
+fn scheme_with_rows<'a>(
+    open: &'a str,
+    rows: Vec<Row<'a>>,
+    close: &'a str,
+    value: &'a str,
+) -> Scheme {
+    let p = one(
+        FOLIO,
+        vec![Block {
+            heading: vec![
+                "DEMO INVESTOR",
+                "B205-Demo Flexi Cap Fund - Direct Plan - Growth - ISIN: INF000K01AB1(Advisor: DIRECT) Registrar : CAMS",
+            ],
+            open,
+            rows,
+            close,
+            nav: "10.0000",
+            cost: "100.00",
+            value,
+        }],
+    );
+    reconciled(&p);
+    only_scheme(&p).clone()
+}
+
+// catalogue A.5 #34 (casparser #16): switches named only by their direction.
+#[test]
+fn switches_by_the_sign_of_their_units() {
+    let s = scheme_with_rows(
+        "10.000",
+        vec![
+            (
+                "10-Mar-2025",
+                "NORMAL SWITCH - To IDFC Low Duration Fund-Gr-(Reg Pln)-BSE -",
+                ["(73.60)", "(7.360)", "10.0000", "2.640"],
+            ),
+            (
+                "11-Mar-2025",
+                "NORMAL SWITCH - From IDFC Low Duration Fund-Gr-(Reg Pln)-BSE -",
+                ["73.50", "7.350", "10.0000", "9.990"],
+            ),
+        ],
+        "9.990",
+        "99.90",
+    );
+    assert_eq!(tx(&s, 0).kind, "SWITCH_OUT");
+    assert_eq!(tx(&s, 1).kind, "SWITCH_IN");
+}
+
+// catalogue A.5 #40, #42, #44: `Div.` reinvestments, zero-balance SIPs, dishonoured payments.
+#[test]
+fn reinvestments_zero_balance_sips_and_dishonoured_payments() {
+    let s = scheme_with_rows(
+        "10.000",
+        vec![
+            (
+                "10-Mar-2025",
+                "Div. Reinvested @ Rs.0.0241 per unit",
+                ["10.00", "1.000", "10.0000", "11.000"],
+            ),
+            (
+                "11-Apr-2025",
+                "Purchase SIPCheque Dishonoured - Instalment No 108",
+                ["(10.00)", "(1.000)", "10.0000", "10.000"],
+            ),
+            (
+                "12-May-2025",
+                "Zero balance SIP",
+                ["2,000.00", "", "", "10.000"],
+            ),
+        ],
+        "10.000",
+        "100.00",
+    );
+    assert_eq!(tx(&s, 0).kind, "DIVIDEND_REINVEST");
+    assert_eq!(tx(&s, 0).dividend_rate, opt("0.0241"));
+    assert_eq!(tx(&s, 1).kind, "REVERSAL");
+    assert_eq!(tx(&s, 2).kind, "MISC");
+}
+
+// catalogue A.5 #45 (casparser TestBalanceSignFix): units printed negative that the running
+// balance shows coming in.
+#[test]
+fn the_running_balance_decides_a_misprinted_sign() {
+    let p = one(
+        FOLIO,
+        vec![Block {
+            heading: vec![
+                "DEMO INVESTOR",
+                "FTI494-Franklin India Credit Risk Fund - Direct - Growth - ISIN: INF090I01JL3(Advisor: DIRECT) Registrar : CAMS",
+            ],
+            open: "558.456",
+            rows: vec![(
+                "10-Mar-2025",
+                "Payment - Units Extinguished-Reversed",
+                ["(5,126.75)", "(171.447)", "29.9027", "729.903"],
+            )],
+            close: "729.903",
+            nav: "29.9027",
+            cost: "100.00",
+            value: "21,826.07",
+        }],
+    );
+    reconciled(&p);
+    let t = tx(only_scheme(&p), 0);
+    assert_eq!((t.units, t.amount), (opt("171.447"), opt("5126.75")));
+    assert_eq!(t.kind, "PURCHASE");
+}
+
+// catalogue A.5 #49: dates as some templates print them.
+#[test]
+fn rows_dated_with_spaces_or_without_separators() {
+    let s = scheme_with_rows(
+        "0.000",
+        vec![
+            (
+                "25 Oct 2025",
+                "Purchase",
+                ["50.00", "5.000", "10.0000", "5.000"],
+            ),
+            (
+                "26Oct2025",
+                "Purchase",
+                ["50.00", "5.000", "10.0000", "10.000"],
+            ),
+        ],
+        "10.000",
+        "100.00",
+    );
+    let dates: Vec<&str> = s.transactions.iter().map(|t| t.date.as_str()).collect();
+    assert_eq!(dates, ["2025-10-25", "2025-10-26"]);
+}

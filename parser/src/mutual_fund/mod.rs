@@ -211,9 +211,9 @@ impl Reader {
         let Some(open) = self.scheme.as_mut() else {
             return false;
         };
-        if let Some((date, rest)) = transactions::row_date(line) {
+        if let Some(start) = transactions::row_date(line) {
             // A dated row without amount or units is a footnote, not a transaction.
-            match transactions::row(line, date, rest, &self.columns) {
+            match transactions::row(line, start, &self.columns) {
                 Some(t) => {
                     open.scheme.transactions.push(t);
                     open.in_footnote = false;
@@ -427,6 +427,7 @@ impl Reader {
         };
         let mut scheme = open.scheme;
         scheme.settle();
+        fix_signs_by_balance(&mut scheme);
         if let Some(opening) = scheme.additional_info.open_units {
             let mut running = opening;
             for t in &scheme.transactions {
@@ -502,6 +503,28 @@ impl Reader {
                 unplaced.len() - UNPLACED_QUOTED
             ));
         }
+    }
+}
+
+/// Some KFintech templates print a reversed extinguishment's units in parentheses although
+/// they come back in (`Payment - Units Extinguished-Reversed`): where the printed running
+/// balance only adds up with the other sign, that sign is the row's (casparser does the same).
+fn fix_signs_by_balance(scheme: &mut Scheme) {
+    let Some(mut previous) = scheme.additional_info.open_units else {
+        return;
+    };
+    for t in &mut scheme.transactions {
+        let (Some(units), Some(balance)) = (t.units, t.balance) else {
+            continue;
+        };
+        let as_printed = (previous + units - balance).abs() <= UNIT_TOLERANCE;
+        let flipped = (previous - units - balance).abs() <= UNIT_TOLERANCE;
+        if !as_printed && flipped {
+            t.units = Some(-units);
+            t.amount = t.amount.map(|a| -a);
+            transactions::classify(t);
+        }
+        previous = balance;
     }
 }
 

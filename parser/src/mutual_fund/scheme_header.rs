@@ -27,8 +27,23 @@ static SCHEME_CODE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static ISIN_LABEL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)ISIN\s*:").expect("valid regex"));
+/// A mutual fund's ISIN anywhere in the heading (an advisor's `INA…` code has the same shape,
+/// so only `INF…` counts without the label).
+static MF_ISIN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bINF[A-Z0-9]{8}[0-9]\b").expect("valid regex"));
 static ISIN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b[A-Z]{2}[A-Z0-9]{9}[0-9]\b").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$").expect("valid regex"));
+/// The registrars' names as statements print them.
+static RTA: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(CAMS|KFINTECH|KFIN|KARVY)\b").expect("valid regex"));
+/// `Registrar : CAMS`, or the label alone when its value went to the next line or column: cut
+/// out of the heading before the name, ISIN and advisor are read, wherever it fell.
+static REGISTRAR_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)Registrar\s*:\s*(?-i:(?:CAMS|KFINTECH|KFIN|KARVY)\b)?").expect("valid regex")
+});
+/// A distributor's ARN or an adviser's INA code: the advisor, whatever text wrapped around it.
+static ADVISOR_CODE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(ARN-?\d+|INA\d+)\b").expect("valid regex"));
 static ADVISOR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\(\s*Advisor\s*:\s*([^)]*)\)").expect("valid regex"));
 /// An advisor whose closing parenthesis never came (the value ran into the next line's label).
@@ -88,10 +103,13 @@ pub fn read(lines: &[String]) -> Option<SchemeHeader> {
     // The heading: the scheme line, the lines down to the ISIN's, and a line more while a
     // value is left open (an ISIN cut short, an advisor without its closing parenthesis).
     let mut end = isin_line.filter(|&i| i >= start).unwrap_or(start);
-    while end + 1 < lines.len() && leaves_value_open(&heading(lines, start, end, first)) {
+    while end + 1 < lines.len()
+        && leaves_value_open(&fields_text(&heading(lines, start, end, first)))
+    {
         end += 1;
     }
-    let text = heading(lines, start, end, first);
+    let printed = heading(lines, start, end, first);
+    let text = fields_text(&printed);
 
     let mut header = SchemeHeader {
         rta_code: code.trim().to_string(),
@@ -106,26 +124,46 @@ pub fn read(lines: &[String]) -> Option<SchemeHeader> {
     header.advisor = ADVISOR
         .captures(&text)
         .or_else(|| OPEN_ADVISOR.captures(&text))
-        .map(|c| c[1].trim().to_string())
+        .map(|c| {
+            let value = c[1].trim();
+            ADVISOR_CODE
+                .find(value)
+                .map_or(value, |m| m.as_str())
+                .to_string()
+        })
         .filter(|a| !a.is_empty());
-    let name = without_isin(&ADVISOR.replace_all(&text, ""));
+    // The name ends with the advisor's parentheses: what follows them (a watermark's
+    // fragment, a label's stray value) is not the scheme's.
+    let before_advisor = ADVISOR.find(&text).map_or(&*text, |m| &text[..m.start()]);
+    let name = without_isin(before_advisor);
     let name = NAME_END.find(&name).map_or(&*name, |m| &name[..m.start()]);
     header.name = clean_scheme_name(name);
 
+    // The registrar: the name after its label, else a registrar's name anywhere in the
+    // heading or on a line of its own (the value of a label left dangling).
+    header.registrar = REGISTRAR
+        .captures(&printed)
+        .map(|c| c[1].to_string())
+        .filter(|r| RTA.is_match(r))
+        .or_else(|| RTA.find(&printed).map(|m| m.as_str().to_string()));
     for (i, line) in lines.iter().enumerate() {
+        let registrar_only = RTA
+            .find(line.trim())
+            .is_some_and(|m| m.len() == line.trim().len());
         if NOMINEE.is_match(line) {
             header.nominees = nominees(line);
-        } else if (start..=end).contains(&i) || REGISTRAR.is_match(line) {
+        } else if (start..=end).contains(&i) {
+            // The heading itself, read above.
+            continue;
+        } else if REGISTRAR.is_match(line) || registrar_only {
             if header.registrar.is_none() {
-                header.registrar = REGISTRAR
-                    .captures(line)
-                    .map(|c| c[1].to_uppercase())
-                    .filter(|r| !r.is_empty());
+                header.registrar = RTA.find(line).map(|m| m.as_str().to_string());
             }
         } else if i > end {
             header.unplaced.push(line.clone());
         }
     }
+    header.registrar = header.registrar.map(|r| registrar_name(&r).to_string());
     Some(header)
 }
 
@@ -151,6 +189,22 @@ fn without_isin(text: &str) -> String {
         rest = rest[word..].trim_start();
     }
     format!("{before} {rest}")
+}
+
+/// KFintech was Karvy, and prints itself `KFIN` too.
+fn registrar_name(printed: &str) -> &str {
+    match printed {
+        "KFIN" | "KARVY" => "KFINTECH",
+        other => other,
+    }
+}
+
+/// The heading without registrar labels and names, which a PDF's reading order may put in the
+/// middle of the name, the ISIN or the advisor.
+fn fields_text(printed: &str) -> String {
+    let text = REGISTRAR_LABEL.replace_all(printed, " ");
+    let text = RTA.replace_all(&text, " ");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The heading's lines joined, the scheme line without its code.
@@ -186,11 +240,11 @@ fn isin_of(text: &str) -> Option<String> {
             .filter(|c| !c.is_whitespace())
             .take(12)
             .collect();
-        if ISIN.is_match(&joined) && joined.len() == 12 {
+        if ISIN.is_match(&joined) {
             return Some(joined);
         }
     }
-    ISIN.find(text).map(|m| m.as_str().to_string())
+    MF_ISIN.find(text).map(|m| m.as_str().to_string())
 }
 
 /// `Nominee 1: A    Nominee 2: B    Nominee 3:` → `[A, B]`.

@@ -67,28 +67,78 @@ impl Columns {
     }
 }
 
-/// The leading date of a row (`01-Jan-2025`, possibly run together with the description).
-pub fn row_date(line: &Line) -> Option<(String, String)> {
+/// A row's leading date as printed: `01-Jan-2025`, `1 Jan 2025`, `01Jan2025`, dashes doubled
+/// where an overprint bled through.
+static LEADING_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{1,2})[-\s]*([A-Za-z]{3})[-\s]*(\d{4})\b").expect("valid regex")
+});
+
+/// Where a dated row starts: its date, the description text that followed the date in the
+/// same run, and how many runs the date took.
+pub struct RowStart {
+    pub date: String,
+    pub rest: String,
+    runs: usize,
+}
+
+/// The leading date of a row: run together with the description, or printed in up to three
+/// runs (`25`, `Oct`, `2025`).
+pub fn row_date(line: &Line) -> Option<RowStart> {
     let first = line.runs.first()?.text.trim();
-    let (date, rest) = first.split_once(char::is_whitespace).unwrap_or((first, ""));
-    iso_date(date).map(|d| (d, rest.trim().to_string()))
+    if let Some((date, end)) = leading_date(first) {
+        let rest = first.get(end..).unwrap_or("").trim().to_string();
+        return Some(RowStart {
+            date,
+            rest,
+            runs: 1,
+        });
+    }
+    let joined: Vec<&str> = line.runs.iter().take(3).map(|r| r.text.trim()).collect();
+    let joined = joined.join(" ");
+    let (date, end) = leading_date(&joined).filter(|(_, end)| *end == joined.len())?;
+    let runs = joined[..end].split_whitespace().count().min(3);
+    Some(RowStart {
+        date,
+        rest: String::new(),
+        runs,
+    })
+}
+
+/// The ISO date a text starts with, and where it ends.
+fn leading_date(text: &str) -> Option<(String, usize)> {
+    let c = LEADING_DATE.captures(text)?;
+    let printed = format!("{:0>2}-{}-{}", &c[1], &c[2], &c[3]);
+    Some((iso_date(&printed)?, c.get(0)?.end()))
 }
 
 /// A dated row as a transaction; `None` for a dated row with neither amount nor units that is
 /// not a `***…***` marker: a footnote that happens to start with a date.
-pub fn row(
-    line: &Line,
-    date: String,
-    first_rest: String,
-    columns: &Columns,
-) -> Option<Transaction> {
-    let runs: Vec<&TextRun> = line
+pub fn row(line: &Line, start: RowStart, columns: &Columns) -> Option<Transaction> {
+    let RowStart {
+        date,
+        rest: first_rest,
+        runs: date_runs,
+    } = start;
+    let mut runs: Vec<&TextRun> = line
         .runs
         .iter()
-        .skip(1)
+        .skip(date_runs)
         .copied()
         .filter(|r| !r.text.trim().is_empty())
         .collect();
+    // KFintech overprints the date a fraction of a point to the right: one date, not text.
+    if first_rest.is_empty()
+        && runs
+            .first()
+            .and_then(|r| leading_date(r.text.trim()))
+            .is_some_and(|(again, end)| again == date && end == runs[0].text.trim().len())
+    {
+        runs.remove(0);
+    }
+    let first_rest = match leading_date(&first_rest) {
+        Some((again, end)) if again == date => first_rest[end..].trim().to_string(),
+        _ => first_rest,
+    };
     // Numbers are the trailing runs (four at most) that read as numbers and, where the header
     // gave the columns, sit in one: `SIP Purchase (1)` keeps its `(1)`.
     let is_number = |r: &TextRun| {
@@ -142,7 +192,7 @@ pub fn continue_description(transaction: &mut Transaction, text: &str) {
     classify(transaction);
 }
 
-fn classify(transaction: &mut Transaction) {
+pub(super) fn classify(transaction: &mut Transaction) {
     let kind = transaction_type::classify(&transaction.description, transaction.units);
     // A `***…***` notice row (address change, nominee registration) moves nothing.
     transaction.kind = if kind == "UNKNOWN" && transaction.description.starts_with("***") {
@@ -233,8 +283,50 @@ mod tests {
 
     fn read(runs: &[TextRun]) -> Option<Transaction> {
         let lines = group_lines(runs, 2.0);
-        let (date, rest) = row_date(&lines[0])?;
-        row(&lines[0], date, rest, &header())
+        let start = row_date(&lines[0])?;
+        row(&lines[0], start, &header())
+    }
+
+    #[test]
+    fn dates_as_statements_print_them() {
+        // casparser's DATE_CELL_RE cases: spaces, no separators, doubled dashes, split runs.
+        for printed in ["25-Oct-2025", "25 Oct 2025", "25Oct2025", "25--Oct--2025"] {
+            let t = read(&[
+                run(40.0, 40.0, printed),
+                run(100.0, 60.0, "Purchase"),
+                run(300.0, 30.0, "500.00"),
+                run(355.0, 25.0, "4.000"),
+            ])
+            .unwrap();
+            assert_eq!(
+                (t.date.as_str(), t.description.as_str()),
+                ("2025-10-25", "Purchase"),
+                "{printed}"
+            );
+        }
+        let t = read(&[
+            run(40.0, 8.0, "25"),
+            run(50.0, 12.0, "Oct"),
+            run(64.0, 16.0, "2025"),
+            run(100.0, 60.0, "Purchase"),
+            run(300.0, 30.0, "500.00"),
+            run(355.0, 25.0, "4.000"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (t.date.as_str(), t.description.as_str()),
+            ("2025-10-25", "Purchase")
+        );
+        // KFintech's overprinted date.
+        let t = read(&[
+            run(40.0, 40.0, "10-Feb-2025"),
+            run(40.7, 40.0, "10-Feb-2025"),
+            run(100.0, 60.0, "Purchase - via Distributor"),
+            run(300.0, 30.0, "500.00"),
+            run(355.0, 25.0, "4.000"),
+        ])
+        .unwrap();
+        assert_eq!(t.description, "Purchase - via Distributor");
     }
 
     #[test]
