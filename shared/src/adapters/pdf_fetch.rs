@@ -1,7 +1,8 @@
 //! Fetching a caller's `pdf_url` without becoming a proxy into our own network (SSRF):
 //! https only (outside local mode), every resolved address checked and then pinned for the
 //! connection (no DNS rebinding), redirects followed by hand and checked again, a size cap and
-//! a timeout. Links to the service's own downloads never reach this: they are read directly.
+//! a timeout, port 443 only, no proxy. Local mode (`ALLOW_LOCAL_PDF_URLS`) opens loopback and
+//! nothing else. Links to the service's own downloads never reach this: they are read directly.
 
 use crate::error::{ApiError, ErrorCode};
 use reqwest::{Client, StatusCode};
@@ -15,9 +16,13 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FetchPolicy {
-    /// Local runs and tests fetch from loopback over plain http; deployments never do.
+    /// Local runs and tests fetch from loopback (any port, plain http too); deployments never
+    /// do. Private networks and cloud metadata stay closed either way.
     pub allow_local_targets: bool,
 }
+
+/// The only port a deployed service fetches from.
+const HTTPS_PORT: u16 = 443;
 
 /// True for addresses a fetch must never reach: loopback, private, link-local (cloud
 /// metadata), carrier-grade NAT, multicast, documentation, unspecified and the like.
@@ -28,14 +33,23 @@ pub fn is_forbidden(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return forbidden_v4(v4);
             }
-            let first = v6.segments()[0];
+            let segments = v6.segments();
+            let first = segments[0];
+            // IPv4-compatible `::a.b.c.d` (deprecated, still routed by some stacks).
+            if segments[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+                let [a, b] = segments[6].to_be_bytes();
+                let [c, d] = segments[7].to_be_bytes();
+                return forbidden_v4(Ipv4Addr::new(a, b, c, d));
+            }
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
                 || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
                 || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation
-                || first == 0x0064 && v6.segments()[1] == 0xff9b // NAT64 (embeds IPv4)
+                || first == 0x0064 && segments[1] == 0xff9b // NAT64 64:ff9b::/32 and 64:ff9b:1::/48
+                || first == 0x2002 // 6to4 2002::/16 (embeds an IPv4 address)
+                || first == 0x2001 && segments[1] == 0x0000 // Teredo 2001::/32 (tunnels IPv4)
         }
     }
 }
@@ -62,11 +76,11 @@ fn refused(msg: impl Into<String>) -> ApiError {
 
 /// Checks a URL's form and resolves it to one allowed address to connect to.
 pub async fn vet(url: &Url, policy: FetchPolicy) -> Result<SocketAddr, ApiError> {
-    match url.scheme() {
-        "https" => {}
-        "http" if policy.allow_local_targets => {}
+    let https = match url.scheme() {
+        "https" => true,
+        "http" if policy.allow_local_targets => false,
         _ => return Err(refused("pdf_url must be an https URL")),
-    }
+    };
     if !url.username().is_empty() || url.password().is_some() {
         return Err(refused("pdf_url must not contain credentials"));
     }
@@ -90,9 +104,14 @@ pub async fn vet(url: &Url, policy: FetchPolicy) -> Result<SocketAddr, ApiError>
         return Err(refused("pdf_url's host does not resolve"));
     }
     // Every address must be allowed: a host answering with one public and one private
-    // address could otherwise be steered to the private one.
-    if !policy.allow_local_targets && addrs.iter().any(|a| is_forbidden(a.ip())) {
+    // address could otherwise be steered to the private one. Local mode adds loopback only.
+    let local = |ip: IpAddr| policy.allow_local_targets && ip.is_loopback();
+    if addrs.iter().any(|a| is_forbidden(a.ip()) && !local(a.ip())) {
         return Err(refused("pdf_url points to a private or reserved address"));
+    }
+    let all_loopback = addrs.iter().all(|a| local(a.ip()));
+    if !all_loopback && (port != HTTPS_PORT || !https) {
+        return Err(refused("pdf_url must use https on port 443"));
     }
     Ok(addrs[0])
 }
@@ -105,6 +124,8 @@ pub async fn fetch_pdf(raw_url: &str, policy: FetchPolicy) -> Result<Vec<u8>, Ap
         let host = url.host_str().unwrap_or_default().to_string();
         // A client per hop, pinned to the vetted address: the connection cannot go elsewhere.
         let client = Client::builder()
+            // A proxy from the environment would make the request somewhere we did not vet.
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(TIMEOUT)
             .connect_timeout(Duration::from_secs(3))
@@ -201,6 +222,13 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::a9fe:a9fe",
+            "::127.0.0.1",
+            "::169.254.169.254",
+            "::10.0.0.1",
+            "2002:a9fe:a9fe::1",
+            "2002:0808:0808::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
         ] {
             assert!(is_forbidden(ip.parse().unwrap()), "{ip}");
         }
@@ -220,10 +248,30 @@ mod tests {
             "https://[::1]/a.pdf",
             "https://169.254.169.254/latest/meta-data",
             "https://localhost/a.pdf",
+            "https://[::169.254.169.254]/latest/meta-data",
+            "https://[2002:a9fe:a9fe::1]/a.pdf",
+            "https://8.8.8.8:8443/a.pdf",
             "not a url",
         ] {
             let err = fetch_pdf(url, STRICT).await.unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidRequest, "{url}");
+        }
+    }
+
+    #[tokio::test]
+    async fn local_mode_opens_loopback_and_nothing_else() {
+        for url in [
+            "http://10.0.0.5/a.pdf",
+            "https://169.254.169.254/latest/meta-data",
+            "http://[fd00::1]/a.pdf",
+            "http://8.8.8.8/a.pdf",
+            "https://8.8.8.8:8443/a.pdf",
+        ] {
+            let target = Url::parse(url).unwrap();
+            assert!(vet(&target, LOCAL).await.is_err(), "{url}");
+        }
+        for url in ["http://127.0.0.1:8080/a.pdf", "http://[::1]:9/a.pdf"] {
+            assert!(vet(&Url::parse(url).unwrap(), LOCAL).await.is_ok(), "{url}");
         }
     }
 
