@@ -23,6 +23,12 @@ use crate::security;
 pub const MAX_PDF_BYTES: usize = 10 * 1024 * 1024;
 /// Bound on what any single stream may inflate to while loading.
 const MAX_STREAM_BYTES: usize = 16 * 1024 * 1024;
+/// Bound on what loading may inflate, object and cross-reference streams together: every stream
+/// gets an equal share by the number of streams the file could hold (see [`load_budget`]).
+const MAX_LOAD_INFLATE_BYTES: usize = 128 * 1024 * 1024;
+/// A parse that has not finished reading pages by then is refused (`INVALID_PDF`): every
+/// statement we have seen takes milliseconds.
+pub const PARSE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 /// Bound on the decompressed content of all pages together.
 const MAX_TOTAL_CONTENT_BYTES: usize = 32 * 1024 * 1024;
 /// A detailed CAS for a large family runs to tens of pages, never thousands.
@@ -217,7 +223,7 @@ pub fn extract_pages(bytes: &[u8], password: &str) -> Result<Vec<Page>, ParseErr
 
 fn load(bytes: &[u8], password: &str) -> Result<Document, ParseError> {
     let doc = catch_unwind(AssertUnwindSafe(|| {
-        security::load(bytes, password, MAX_STREAM_BYTES)
+        security::load(bytes, password, load_budget(bytes))
     }))
     .unwrap_or_else(|_| Err(ParseError::InvalidPdf("PDF parser panicked".into())))?;
     if doc.objects.len() > MAX_OBJECTS {
@@ -226,6 +232,14 @@ fn load(bytes: &[u8], password: &str) -> Result<Document, ParseError> {
         )));
     }
     Ok(doc)
+}
+
+/// The most one stream may inflate to while the file loads: `MAX_LOAD_INFLATE_BYTES` shared
+/// by every `stream` keyword in the file (an upper bound on its streams, however their names
+/// are spelt), so all of them together stay within it.
+fn load_budget(bytes: &[u8]) -> usize {
+    let streams = memchr::memmem::find_iter(bytes, b"stream").count().max(1);
+    (MAX_LOAD_INFLATE_BYTES / streams).min(MAX_STREAM_BYTES)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -247,13 +261,19 @@ fn extract_with(mut extraction: Extraction) -> Result<Vec<Page>, ParseError> {
             "more than {MAX_PAGES} pages"
         )));
     }
-    let pages = page_ids
-        .into_iter()
-        .map(|(number, id)| Page {
+    let mut pages = Vec::with_capacity(page_ids.len());
+    for (number, id) in page_ids {
+        if std::time::Instant::now() > extraction.deadline {
+            return Err(ParseError::InvalidPdf(format!(
+                "reading it took longer than {} s",
+                PARSE_DEADLINE.as_secs()
+            )));
+        }
+        pages.push(Page {
             number,
             runs: extraction.page_runs(id),
-        })
-        .collect();
+        });
+    }
     Ok(pages)
 }
 
@@ -265,6 +285,8 @@ struct Extraction<'a> {
     ops_left: usize,
     /// Decompressed content still allowed, all pages and forms together.
     bytes_left: usize,
+    /// When reading pages stops.
+    deadline: std::time::Instant,
     /// Decode content with lopdf's decoder, which ours replaced, to compare the two.
     #[cfg(test)]
     lopdf_decoder: bool,
@@ -277,6 +299,7 @@ impl<'a> Extraction<'a> {
             fonts: FontCache::default(),
             ops_left: MAX_TOTAL_OPS,
             bytes_left: MAX_TOTAL_CONTENT_BYTES,
+            deadline: std::time::Instant::now() + PARSE_DEADLINE,
             #[cfg(test)]
             lopdf_decoder: false,
         }
@@ -817,6 +840,37 @@ mod tests {
             horizontal: true,
             text: text.into(),
         }
+    }
+
+    #[test]
+    fn loading_inflates_at_most_the_total_budget_whatever_the_stream_count() {
+        assert_eq!(load_budget(b"no streams at all"), MAX_STREAM_BYTES);
+        for streams in [1usize, 8, 9, 100, 10_000, 1_000_000] {
+            let file = b"stream\n".repeat(streams);
+            let each = load_budget(&file);
+            assert!(each <= MAX_STREAM_BYTES);
+            assert!(
+                each * streams <= MAX_LOAD_INFLATE_BYTES,
+                "{streams} streams"
+            );
+        }
+    }
+
+    #[test]
+    fn reading_pages_stops_at_the_deadline() {
+        let pdf = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/hello.pdf"
+        ))
+        .unwrap();
+        let doc = load(&pdf, "").unwrap();
+        let mut late = Extraction::new(&doc);
+        late.deadline = std::time::Instant::now() - std::time::Duration::from_millis(1);
+        match extract_with(late) {
+            Err(ParseError::InvalidPdf(why)) => assert!(why.contains("longer than"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(extract_with(Extraction::new(&doc)).is_ok());
     }
 
     #[test]

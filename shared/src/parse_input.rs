@@ -17,12 +17,27 @@ pub enum PdfSource {
     Bytes(Vec<u8>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A decoded parse request; its `Debug` hides the password and the file's bytes.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ParseInput {
     pub source: PdfSource,
     pub password: String,
     /// Refuse a statement that does not reconcile (`PARSE_INCOMPLETE`).
     pub strict: bool,
+}
+
+impl std::fmt::Debug for ParseInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let source = match &self.source {
+            PdfSource::Url(url) => format!("Url({url})"),
+            PdfSource::Bytes(bytes) => format!("Bytes(<{} bytes>)", bytes.len()),
+        };
+        f.debug_struct("ParseInput")
+            .field("source", &format_args!("{source}"))
+            .field("password", &"<redacted>")
+            .field("strict", &self.strict)
+            .finish()
+    }
 }
 
 fn bad(msg: &str) -> ApiError {
@@ -149,6 +164,37 @@ mod tests {
             password: pw.map(String::from),
             strict: None,
         })
+    }
+
+    #[test]
+    fn debug_never_shows_a_password() {
+        let secret = "Hunter2-ABCDE1234F";
+        let request = ParseRequest {
+            pdf_url: Some("https://a.example/x.pdf".into()),
+            pdf_file: None,
+            password: Some(secret.into()),
+            strict: None,
+        };
+        let listing = crate::api::ListCasRequest {
+            password: Some(secret.into()),
+            parse: Some(true),
+            ..Default::default()
+        };
+        let input = from_json(request.clone()).unwrap();
+        let query = crate::domain::listing::ListingQuery::parse(
+            &listing,
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
+        .unwrap();
+        for shown in [
+            format!("{request:?}"),
+            format!("{listing:?}"),
+            format!("{input:?}"),
+            format!("{query:?}"),
+        ] {
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(shown.contains("redacted"), "{shown}");
+        }
     }
 
     #[test]

@@ -2,11 +2,43 @@
 //! start, then serve API Gateway events with one handler.
 
 use crate::adapters::build_inbox_from_env;
+use crate::error::ApiError;
+use crate::gateway;
 use crate::handlers::App;
+use futures::FutureExt;
 use lambda_http::{Body, Request, Response, service_fn};
 use std::convert::Infallible;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+
+/// Panics are logged with where they happened, never with their message: a message may quote
+/// what it choked on, and that is mail (file names, subjects) or statement text.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(%location, "panic (its message is not logged: it may quote mail or statement content)");
+    }));
+}
+
+/// Runs one request's handler; a panic becomes a 500 `INTERNAL` under the request id instead
+/// of reaching the Lambda runtime (which would report its message).
+pub async fn serve_one<F, Fut>(handler: &F, app: Arc<App>, req: Request) -> Response<Body>
+where
+    F: Fn(Arc<App>, Request) -> Fut,
+    Fut: Future<Output = Response<Body>>,
+{
+    let rid = gateway::request_id(&req);
+    AssertUnwindSafe(handler(app, req))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            gateway::respond::<()>(Err(ApiError::internal("the handler panicked")), None, &rid)
+        })
+}
 
 /// Structured JSON logs to stdout (CloudWatch). Tokens, codes and keys are never logged.
 pub fn init_tracing() {
@@ -27,6 +59,7 @@ where
     Fut: Future<Output = Response<Body>> + Send,
 {
     init_tracing();
+    install_panic_hook();
     let (config, inbox) = build_inbox_from_env().await.map_err(|e| {
         tracing::error!(error = %e, "start-up failed");
         e
@@ -42,7 +75,39 @@ where
     lambda_http::run(service_fn(move |req: Request| {
         let app = app.clone();
         let handler = handler.clone();
-        async move { Ok::<_, Infallible>(handler(app, req).await) }
+        async move { Ok::<_, Infallible>(serve_one(handler.as_ref(), app, req).await) }
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::pdf_fetch::FetchPolicy;
+    use crate::domain::fakes::{ScriptedMailbox, inbox_with};
+    use rust_decimal::Decimal;
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_that_does_not_repeat_its_message() {
+        let (inbox, ..) = inbox_with(Arc::new(ScriptedMailbox::default()), Decimal::ONE).await;
+        let app = Arc::new(App {
+            inbox,
+            public_base_url: None,
+            fetch_policy: FetchPolicy {
+                allow_local_targets: false,
+            },
+        });
+        let handler = |_: Arc<App>, _: Request| async {
+            panic!("end byte index 3 is not a char boundary of `ab€12_AB12345678_TXN.pdf`")
+        };
+        let mut req = Request::default();
+        req.headers_mut()
+            .insert("x-request-id", "req-123".parse().unwrap());
+        let response = serve_one(&handler, app, req).await;
+        assert_eq!(response.status(), 500);
+        assert_eq!(response.headers()["x-request-id"], "req-123");
+        let body = String::from_utf8(response.body().to_vec()).unwrap();
+        assert!(body.contains("\"INTERNAL\""), "{body}");
+        assert!(!body.contains("TXN.pdf"), "{body}");
+    }
 }

@@ -61,8 +61,8 @@ pub struct StatusResponse {
     pub reason: Option<String>,
 }
 
-/// `POST /v4/inbox/cas`
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// `POST /v4/inbox/cas` (its `Debug` hides the password).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListCasRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cas_types: Option<Vec<String>>,
@@ -129,8 +129,9 @@ pub struct DisconnectResponse {
     pub msg: String,
 }
 
-/// `POST /v4/smart/parse` (JSON form; the multipart form carries the same two fields).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// `POST /v4/smart/parse` (JSON form; the multipart form carries the same two fields). Its
+/// `Debug` hides the password.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ParseRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pdf_url: Option<String>,
@@ -142,6 +143,45 @@ pub struct ParseRequest {
     /// A statement that does not reconcile is answered 422 `PARSE_INCOMPLETE`, not charged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strict: Option<bool>,
+}
+
+/// How a password shows in `Debug`: whether there is one, never what it is.
+pub fn redacted<T>(secret: &Option<T>) -> &'static str {
+    if secret.is_some() {
+        "Some(<redacted>)"
+    } else {
+        "None"
+    }
+}
+
+impl std::fmt::Debug for ListCasRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListCasRequest")
+            .field("cas_types", &self.cas_types)
+            .field("start_date", &self.start_date)
+            .field("end_date", &self.end_date)
+            .field("parse", &self.parse)
+            .field("password", &format_args!("{}", redacted(&self.password)))
+            .field("strict", &self.strict)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ParseRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParseRequest")
+            .field("pdf_url", &self.pdf_url)
+            .field(
+                "pdf_file",
+                &self
+                    .pdf_file
+                    .as_ref()
+                    .map(|b| format!("<{} base64 chars>", b.len())),
+            )
+            .field("password", &format_args!("{}", redacted(&self.password)))
+            .field("strict", &self.strict)
+            .finish()
+    }
 }
 
 /// Credits a call used and what is left, sent as `X-Credits-Used` / `X-Credits-Remaining`.

@@ -66,8 +66,8 @@ pub fn ist() -> FixedOffset {
     FixedOffset::east_opt(5 * 3600 + 30 * 60).expect("IST is a valid offset")
 }
 
-/// A validated listing request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A validated listing request (its `Debug` hides the password).
+#[derive(Clone, PartialEq, Eq)]
 pub struct ListingQuery {
     pub types: Vec<CasType>,
     pub start: NaiveDate,
@@ -76,6 +76,21 @@ pub struct ListingQuery {
     pub parse_password: Option<String>,
     /// With `parse: true`: a statement that does not reconcile is a `PARSE_INCOMPLETE` error.
     pub strict: bool,
+}
+
+impl std::fmt::Debug for ListingQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListingQuery")
+            .field("types", &self.types)
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field(
+                "parse_password",
+                &format_args!("{}", crate::api::redacted(&self.parse_password)),
+            )
+            .field("strict", &self.strict)
+            .finish()
+    }
 }
 
 impl ListingQuery {
