@@ -17,11 +17,14 @@ fn pdf(name: &str) -> Vec<u8> {
 
 /// The truth JSON is in our shape (plus a few generator keys, which serde ignores).
 /// The generator's truth; its statements print totals that match their holdings, so a correct
-/// reading reconciles.
+/// reading reconciles. It holds what the statement prints; the folio schemes' AMFI code and
+/// type, which no statement prints, come from the ISIN table as in every parse (tests/isin.rs
+/// checks those codes against casparser's).
 fn truth(name: &str) -> Portfolio {
     let text = std::fs::read_to_string(format!("{FIXTURES}/{name}.json")).unwrap();
     let mut truth: Portfolio = serde_json::from_str(&text).unwrap();
     truth.meta.reconciled = true;
+    cas_parser::isin_table::enrich(&mut truth);
     truth
 }
 
@@ -37,6 +40,11 @@ fn check_securities(what: &str, ours: &[Security], want: &[Security]) {
         assert_eq!(o.face_value, w.face_value, "{at}: face value");
         assert_eq!(o.coupon_rate, w.coupon_rate, "{at}: coupon");
         assert_eq!(o.maturity_date, w.maturity_date, "{at}: maturity");
+        assert_eq!(
+            o.additional_info, w.additional_info,
+            "{at}: open / close units"
+        );
+        assert_eq!(o.transactions, w.transactions, "{at}: transactions");
     }
 }
 
@@ -52,10 +60,8 @@ fn check_account(ours: &DematAccount, want: &DematAccount) {
     assert_eq!(ours.client_id, want.client_id, "{at}: client id");
     assert_eq!(ours.linked_holders, want.linked_holders, "{at}: holders");
     assert_eq!(ours.value, want.value, "{at}: value");
-    assert_eq!(
-        ours.additional_info.status, want.additional_info.status,
-        "{at}: status"
-    );
+    // Status, BO lines, BSDA, nominee, e-mail, linked PANs.
+    assert_eq!(ours.additional_info, want.additional_info, "{at}: details");
     let (o, w) = (&ours.holdings, &want.holdings);
     check_securities(&format!("{at} equities"), &o.equities, &w.equities);
     check_securities(
@@ -93,6 +99,7 @@ fn check(name: &str, cas_type: &str) {
     }
     assert_eq!(ours.mutual_funds, want.mutual_funds, "{name}: folios");
     assert_eq!(ours.nps, want.nps, "{name}: NPS");
+    assert_eq!(ours.insurance, want.insurance, "{name}: insurance");
     assert!(ours.warnings.is_empty(), "{name}: {:?}", ours.warnings);
     // And the whole thing, so that no field escapes the list above.
     assert_eq!(ours, want, "{name}");
@@ -136,6 +143,77 @@ fn fixtures_cover_the_depository_features() {
         assert!(p.mutual_funds.len() >= 2);
     }
     assert_eq!(cdsl.nps.len(), 1);
+    // NPS funds of both tiers, each with its manager; the account's holders from the roster.
+    let tiers: Vec<Option<u8>> = cdsl.nps[0]
+        .funds
+        .iter()
+        .map(|f| f.additional_info.tier)
+        .collect();
+    assert!(
+        tiers.contains(&Some(1)) && tiers.contains(&Some(2)),
+        "{tiers:?}"
+    );
+    assert!(
+        cdsl.nps[0]
+            .funds
+            .iter()
+            .all(|f| f.additional_info.manager.is_some())
+    );
+    assert_eq!(cdsl.nps[0].linked_holders.len(), 1);
+    // A joint CDSL account, and CDSL's BO lines for its own accounts.
+    assert!(
+        cdsl.demat_accounts
+            .iter()
+            .any(|a| a.demat_type == "CDSL" && a.linked_holders.len() > 1)
+    );
+    let info = |p: &Portfolio| -> Vec<cas_parser::model::DematInfo> {
+        p.demat_accounts
+            .iter()
+            .map(|a| a.additional_info.clone())
+            .collect()
+    };
+    assert!(
+        info(&cdsl)
+            .iter()
+            .any(|i| i.bo_status.is_some() && i.bo_sub_status.is_some() && i.bo_type.is_some())
+    );
+    assert!(info(&cdsl).iter().any(|i| i.email.is_some()));
+    assert!(
+        info(&nsdl)
+            .iter()
+            .any(|i| i.bsda.is_some() && i.nominee.is_some())
+    );
+    assert!(info(&nsdl).iter().all(|i| !i.linked_pans.is_empty()));
+    // CDSL's scheme codes.
+    assert!(
+        cdsl.mutual_funds
+            .iter()
+            .flat_map(|f| &f.schemes)
+            .all(|s| s.additional_info.rta_code.is_some())
+    );
+    // Holdings with the month's transactions (and their opening units) on both.
+    for p in [&cdsl, &nsdl] {
+        let moved: Vec<&Security> = p
+            .demat_accounts
+            .iter()
+            .flat_map(|a| {
+                a.holdings
+                    .equities
+                    .iter()
+                    .chain(&a.holdings.demat_mutual_funds)
+            })
+            .filter(|s| !s.transactions.is_empty())
+            .collect();
+        assert!(!moved.is_empty());
+        assert!(moved.iter().all(|s| s.additional_info.open_units.is_some()));
+    }
+    // An NSDL statement with life insurance policies.
+    let insured = truth("nsdl_aes128");
+    assert!(!insured.insurance.life_insurance_policies.is_empty());
+    assert_eq!(
+        insured.summary.accounts["insurance"].count as usize,
+        insured.insurance.life_insurance_policies.len()
+    );
     assert!(
         nsdl.demat_accounts
             .iter()
@@ -236,6 +314,74 @@ fn a_changed_value_becomes_a_warning() {
     );
     assert!(!p.meta.reconciled);
     assert_eq!(p.summary.total_value, want.summary.total_value);
+}
+
+/// The new sections' printed figures are checked too: a movement that no longer reaches the
+/// closing balance, or a sum assured off its total, is a warning and unreconciles the statement.
+#[test]
+fn changed_movements_and_policies_become_warnings() {
+    let bump = |name: &str, target: &str| {
+        let mut statement = cas_parser::open(&pdf(name), PAN).unwrap();
+        let run = statement
+            .pages
+            .iter_mut()
+            .flat_map(|p| p.runs.iter_mut())
+            .find(|r| r.text == target)
+            .unwrap_or_else(|| panic!("{name}: no run {target:?}"));
+        run.text = "1.00".into();
+        cas_parser::depository::parse(&statement).unwrap()
+    };
+    let want = truth("nsdl_aes128");
+    let policy = &want.insurance.life_insurance_policies[0];
+    let printed = indian(policy.sum_assured.unwrap());
+    let p = bump("nsdl_aes128", &printed);
+    assert!(!p.meta.reconciled);
+    assert!(
+        p.warnings.iter().any(|w| w.contains("sums assured")),
+        "{:?}",
+        p.warnings
+    );
+    let want = truth("cdsl_rc4128");
+    let moved = want
+        .demat_accounts
+        .iter()
+        .flat_map(|a| &a.holdings.equities)
+        .find(|s| !s.transactions.is_empty())
+        .unwrap();
+    let opening = format!("{:.3}", moved.additional_info.open_units.unwrap());
+    let p = bump("cdsl_rc4128", &indian_units(&opening));
+    assert!(!p.meta.reconciled);
+    assert!(
+        p.warnings.iter().any(|w| w.contains(&moved.isin)),
+        "{:?}",
+        p.warnings
+    );
+}
+
+/// `1234567.5` as the statements print amounts: `12,34,567.50`.
+fn indian(d: rust_decimal::Decimal) -> String {
+    indian_units(&format!("{d:.2}"))
+}
+
+fn indian_units(s: &str) -> String {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let mut groups = Vec::new();
+    let (mut head, tail) = whole.split_at(whole.len().saturating_sub(3));
+    while head.len() > 2 {
+        let (h, g) = head.split_at(head.len() - 2);
+        groups.insert(0, g);
+        head = h;
+    }
+    if !head.is_empty() {
+        groups.insert(0, head);
+    }
+    groups.push(tail);
+    let whole = groups.join(",");
+    if frac.is_empty() {
+        whole
+    } else {
+        format!("{whole}.{frac}")
+    }
 }
 
 /// The reader never panics on a scrambled layout: runs dropped, moved to other lines, cut short,

@@ -3,10 +3,11 @@
 //! told apart by ISIN); the `MUTUAL FUND UNITS HELD AS ON` folio table; and the NPS holding
 //! statement.
 
+use super::activity::labelled;
 use super::classes::class_of_isin;
 use super::rows::{Cell, Row, is_isin, number};
 use super::{Mode, Reader, scheme};
-use crate::model::{NpsAccount, NpsFund, Security};
+use crate::model::{NpsAccount, NpsFund, NpsFundInfo, Security};
 use crate::money::parse_amount;
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -21,17 +22,11 @@ static NPS_PRAN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)PRAN\s*ID\s*:\s*([A-Z0-9]+)").expect("valid regex"));
 static NPS_CRA: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)NPS[-\s]*SP\s*:\s*([A-Z0-9]+)").expect("valid regex"));
+static NPS_TIER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bTIER\s*[-\s]*(II|I|1|2)\b").expect("valid regex"));
 static NPS_VALUE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^Portfolio\s+Value\s*(?:\(Rs\.?\))?\s*:?\s*(\S+)").expect("valid regex")
 });
-
-/// `Label : value`, the label all letters and spaces (e.g. `Folio No : 1234`).
-fn labelled(line: &str) -> Option<(&str, &str)> {
-    let (label, value) = line.split_once(':')?;
-    let label = label.trim();
-    let is_label = !label.is_empty() && label.chars().all(|c| c.is_ascii_alphabetic() || c == ' ');
-    is_label.then(|| (label, value.trim()))
-}
 
 impl Reader {
     /// A row after the roster: an account or NPS header, a folio description, a table heading
@@ -59,6 +54,9 @@ impl Reader {
         if self.account_status(text) {
             return;
         }
+        if self.mode == Mode::CdslTransactions && self.account_details(row) {
+            return;
+        }
         if self.cdsl_folio_description(row) {
             return;
         }
@@ -68,10 +66,11 @@ impl Reader {
             .flatten()
         {
             self.roster_done = true;
+            let pran = c[1].to_string();
             self.nps.push(NpsAccount {
-                pran: c[1].to_string(),
+                linked_holders: self.nps_holders.get(&pran).cloned().unwrap_or_default(),
+                pran,
                 cra: NPS_CRA.captures(text).map(|m| m[1].to_string()),
-                linked_holders: Vec::new(),
                 value: Decimal::ZERO,
                 funds: Vec::new(),
             });
@@ -85,6 +84,7 @@ impl Reader {
             return;
         }
         if lower.starts_with("holding statement as on") {
+            self.finish_movements();
             self.mode = if self.in_nps {
                 Mode::Nps
             } else {
@@ -101,6 +101,7 @@ impl Reader {
             Mode::CdslHoldings => self.cdsl_holding(row),
             Mode::CdslFolios => self.cdsl_folio_row(row),
             Mode::Nps => self.nps_row(row, text),
+            Mode::CdslTransactions if !self.in_nps => self.transaction_row(row, false),
             _ => {}
         }
     }
@@ -127,6 +128,7 @@ impl Reader {
             return true;
         }
         if get("scheme name").is_some() {
+            self.describing_code = get("scheme code").filter(|c| !c.is_empty());
             return true;
         }
         if let Some(folio) = get("folio no") {
@@ -135,7 +137,9 @@ impl Reader {
         }
         if let (Some(isin), Some(_)) = (get("isin"), get("ucc")) {
             if let (Some(amc), Some(folio)) = self.describing.clone() {
-                self.folio_info.insert((isin, folio), (amc, get("rta")));
+                let code = self.describing_code.take();
+                self.folio_info
+                    .insert((isin, folio), (amc, get("rta"), code));
             }
             return true;
         }
@@ -221,17 +225,14 @@ impl Reader {
                 return;
             }
         };
-        let (amc, registrar) = self
+        let (amc, registrar, rta_code) = self
             .folio_info
             .get(&(isin.clone(), folio.clone()))
             .cloned()
             .unwrap_or_default();
-        self.push_scheme(
-            amc,
-            folio,
-            registrar,
-            scheme(name.join(" "), isin, units, nav, value, cost),
-        );
+        let mut scheme = scheme(name.join(" "), isin, units, nav, value, cost);
+        scheme.additional_info.rta_code = rta_code;
+        self.push_scheme(amc, folio, registrar, scheme);
     }
 
     fn nps_row(&mut self, row: &Row, text: &str) {
@@ -260,6 +261,18 @@ impl Reader {
                 return;
             }
         };
+        // The fund manager's column sits between the name and the numbers; the tier is in the
+        // scheme's name (`… SCHEME E - TIER II`).
+        let manager = row.cells[1..]
+            .iter()
+            .map(Cell::text)
+            .find(|t| parse_amount(t).is_none() && !t.trim().is_empty())
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "));
+        let tier = NPS_TIER.captures(&name).and_then(|c| match &c[1] {
+            "I" | "i" | "1" => Some(1),
+            "II" | "ii" | "Ii" | "iI" | "2" => Some(2),
+            _ => None,
+        });
         if let Some(account) = self.nps.last_mut() {
             account.funds.push(NpsFund {
                 name: name.into_owned(),
@@ -267,7 +280,7 @@ impl Reader {
                 nav,
                 value,
                 cost: None,
-                additional_info: Default::default(),
+                additional_info: NpsFundInfo { manager, tier },
             });
         }
     }
@@ -277,22 +290,6 @@ impl Reader {
 mod tests {
     use super::*;
     use crate::CasKind;
-
-    #[test]
-    fn labelled_lines_split_at_the_first_colon() {
-        assert_eq!(
-            labelled("Folio No : 1234/56"),
-            Some(("Folio No", "1234/56"))
-        );
-        assert_eq!(
-            labelled("ISIN: INF209K01VF8  UCC : MFCD1"),
-            Some(("ISIN", "INF209K01VF8  UCC : MFCD1"))
-        );
-        assert_eq!(labelled("AMC Name :"), Some(("AMC Name", "")));
-        assert_eq!(labelled("Time 10:30"), None);
-        assert_eq!(labelled(": no label"), None);
-        assert_eq!(labelled("no colon"), None);
-    }
 
     #[test]
     fn cdsl_rows_become_holdings_and_totals_are_checked() {

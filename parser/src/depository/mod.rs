@@ -31,8 +31,10 @@
 //! * `investor` — the investor block and contact details.
 //! * `roster` — page 2's account roster and printed totals.
 //! * `cdsl` / `nsdl` — each depository's own pages.
+//! * `activity` — account details, transactions and NSDL's insurance policies.
 //! * `totals` — the printed totals checked against the holdings, and the finished `Portfolio`.
 
+mod activity;
 mod cdsl;
 mod classes;
 mod investor;
@@ -42,8 +44,8 @@ mod rows;
 mod totals;
 
 use crate::model::{
-    DematAccount, DematHoldings, Holder, Investor, MutualFundFolio, NpsAccount, Portfolio, Scheme,
-    Security, StatementPeriod,
+    DematAccount, DematHoldings, Holder, Investor, LifeInsurancePolicy, MutualFundFolio,
+    NpsAccount, Portfolio, Scheme, Security, StatementPeriod,
 };
 use crate::pdf::Statement;
 use crate::{CasKind, ParseError};
@@ -65,7 +67,7 @@ static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
 enum Mode {
     /// Cover, roster and anything not inside a holdings table.
     Outside,
-    /// CDSL: an account's transactions (nothing read).
+    /// CDSL: an account's transactions (and the details above them).
     CdslTransactions,
     /// CDSL: an account's `HOLDING STATEMENT` table.
     CdslHoldings,
@@ -77,6 +79,10 @@ enum Mode {
     NsdlSection(Option<Class>),
     /// NSDL: `Mutual Fund Folios (F)`.
     NsdlFolios,
+    /// NSDL: an account's transactions.
+    NsdlTransactions,
+    /// NSDL: `Life Insurance Policies`.
+    NsdlInsurance,
 }
 
 /// The statement read so far, and where in it the rows are.
@@ -88,8 +94,8 @@ struct Reader {
     /// Printed value per account (roster, else the account's `Total` row).
     account_values: Vec<Option<Decimal>>,
     folios: Vec<MutualFundFolio>,
-    /// CDSL folio descriptions: (ISIN, folio) → (AMC, registrar).
-    folio_info: HashMap<(String, String), (String, Option<String>)>,
+    /// CDSL folio descriptions: (ISIN, folio) → (AMC, registrar, scheme code).
+    folio_info: HashMap<(String, String), (String, Option<String>, Option<String>)>,
     nps: Vec<NpsAccount>,
     nps_printed: Vec<Option<Decimal>>,
     printed: Printed,
@@ -103,6 +109,14 @@ struct Reader {
     roster_done: bool,
     /// CDSL: the folio description being read (AMC, folio).
     describing: (Option<String>, Option<String>),
+    /// CDSL: the description's `Scheme Code` (the RTA's code for the scheme).
+    describing_code: Option<String>,
+    /// The roster's holders of each NPS account, by the PRAN its row prints.
+    nps_holders: HashMap<String, Vec<Holder>>,
+    /// The security whose transactions are being read, and those read before it.
+    movements: Option<activity::Movements>,
+    all_movements: Vec<activity::Movements>,
+    insurance: Vec<LifeInsurancePolicy>,
     /// NSDL folios: the AMC heading above the rows.
     amc: Option<String>,
     /// CDSL: between an NPS account's `PRAN ID` and its `Portfolio Value`, a `HOLDING
@@ -136,6 +150,11 @@ impl Reader {
             pending_holders: Vec::new(),
             roster_done: false,
             describing: (None, None),
+            describing_code: None,
+            nps_holders: HashMap::new(),
+            movements: None,
+            all_movements: Vec::new(),
+            insurance: Vec::new(),
             amc: None,
             in_nps: false,
             balance_columns: false,
@@ -153,6 +172,7 @@ impl Reader {
     /// An account named by a section header; one the roster did not list is added.
     fn select_account(&mut self, depository: &str, dp_name: &str, dp_id: &str, client_id: &str) {
         self.roster_done = true;
+        self.finish_movements();
         let index = match self.find_account(depository, dp_id, client_id) {
             Some(i) => i,
             None => {

@@ -20,10 +20,13 @@ impl Reader {
             self.select_account(&depository, &dp_name, &dp_id, &client_id);
             // The header lists the holders too; keep them when the roster gave none.
             let holders = holders_in(row);
-            if let Some(account) = self.current.and_then(|i| self.accounts.get_mut(i))
-                && account.linked_holders.is_empty()
-            {
-                account.linked_holders = holders;
+            if let Some(account) = self.current.and_then(|i| self.accounts.get_mut(i)) {
+                // NSDL prints each holder's PAN beside the account: its linked PANs.
+                account.additional_info.linked_pans =
+                    holders.iter().filter_map(|h| h.pan.clone()).collect();
+                if account.linked_holders.is_empty() {
+                    account.linked_holders = holders;
+                }
             }
             self.mode = Mode::NsdlSection(None);
             self.balance_columns = false;
@@ -32,8 +35,24 @@ impl Reader {
         if self.account_status(text) {
             return;
         }
+        if self.mode == Mode::NsdlSection(None) && self.account_details(row) {
+            return;
+        }
+        if self.current.is_some() && lower.starts_with("statement of transactions") {
+            self.finish_movements();
+            self.mode = Mode::NsdlTransactions;
+            return;
+        }
+        if row.cells.len() == 1 && lower.trim() == "life insurance policies" {
+            self.finish_movements();
+            self.roster_done = true;
+            self.mode = Mode::NsdlInsurance;
+            self.current = None;
+            return;
+        }
         if row.cells.len() <= 2 {
             if lower.trim() == "mutual fund folios (f)" {
+                self.finish_movements();
                 self.roster_done = true;
                 self.mode = Mode::NsdlFolios;
                 self.current = None;
@@ -55,6 +74,8 @@ impl Reader {
         match self.mode {
             Mode::NsdlSection(class) => self.nsdl_holding(row, class),
             Mode::NsdlFolios => self.nsdl_folio_row(row),
+            Mode::NsdlTransactions => self.transaction_row(row, true),
+            Mode::NsdlInsurance => self.insurance_row(row),
             _ => {}
         }
     }

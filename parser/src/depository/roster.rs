@@ -17,6 +17,8 @@ pub(super) static DEMAT_TYPE: LazyLock<Regex> =
 static DP_CLIENT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)DP\s*ID\s*:?\s*(\S+?)\s+Client\s*ID\s*:?\s*(\d+)").expect("valid regex")
 });
+static ROSTER_PRAN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bPRAN\s*:?\s*([A-Z0-9]+)").expect("valid regex"));
 static FOLIO_COUNT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^(\d+)\s+Folios?$").expect("valid regex"));
 
@@ -70,6 +72,14 @@ impl Reader {
             && let Some(value) = last_amount
         {
             *self.printed.nps.get_or_insert(Decimal::ZERO) += value;
+            // The account is held by the group it is listed under.
+            if let Some(pran) = row
+                .cells
+                .get(1)
+                .and_then(|c| ROSTER_PRAN.captures(&c.text()).map(|m| m[1].to_string()))
+            {
+                self.nps_holders.insert(pran, self.pending_holders.clone());
+            }
             return true;
         }
         if lower == "grand total"

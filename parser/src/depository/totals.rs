@@ -5,7 +5,7 @@ use super::Reader;
 use super::classes::{Class, holdings_count, holdings_of, holdings_value};
 use super::rows::Row;
 use crate::ParseError;
-use crate::model::{AccountTotal, CasType, Portfolio, PortfolioMeta, PortfolioSummary};
+use crate::model::{AccountTotal, CasType, Insurance, Portfolio, PortfolioMeta, PortfolioSummary};
 use crate::money::parse_amount;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -16,6 +16,8 @@ pub(super) struct Printed {
     pub(super) mutual_funds: Option<(u32, Decimal)>,
     pub(super) nps: Option<Decimal>,
     pub(super) grand_total: Option<Decimal>,
+    /// NSDL's `Total (N Policies)` row: the count and the total sum assured.
+    pub(super) insurance: Option<(u32, Decimal)>,
 }
 
 impl Reader {
@@ -61,6 +63,7 @@ impl Reader {
                 "no demat account, folio or NPS account found".into(),
             ));
         }
+        self.attach_movements();
         let mut demat_total = Decimal::ZERO;
         for (account, printed) in self.accounts.iter_mut().zip(&self.account_values) {
             let held = holdings_value(&account.holdings);
@@ -152,6 +155,22 @@ impl Reader {
             );
         }
         let kinds: Decimal = accounts.values().map(|a| a.total_value).sum();
+        // Insurance policies are not part of the portfolio's value: their total is the sum
+        // assured the statement prints (else the policies' own).
+        if !self.insurance.is_empty() || self.printed.insurance.is_some() {
+            let read: Decimal = self.insurance.iter().filter_map(|p| p.sum_assured).sum();
+            let (printed_count, printed) = self
+                .printed
+                .insurance
+                .unwrap_or((count(self.insurance.len()), read));
+            accounts.insert(
+                "insurance".to_string(),
+                AccountTotal {
+                    count: printed_count,
+                    total_value: printed,
+                },
+            );
+        }
         let total_value = self.printed.grand_total.unwrap_or(kinds);
         if self.printed.grand_total.is_some() {
             self.reconciliation.total(
@@ -191,7 +210,9 @@ impl Reader {
             mutual_funds: self.folios,
             demat_accounts: self.accounts,
             nps: self.nps,
-            insurance: Default::default(),
+            insurance: Insurance {
+                life_insurance_policies: self.insurance,
+            },
             warnings: self.warnings,
         })
     }
