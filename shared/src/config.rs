@@ -55,14 +55,12 @@ impl Config {
             auth: lookup("GOOGLE_AUTH_URL").unwrap_or(base.auth),
             token: lookup("GOOGLE_TOKEN_URL").unwrap_or(base.token),
             revoke: lookup("GOOGLE_REVOKE_URL").unwrap_or(base.revoke),
-            userinfo: lookup("GOOGLE_USERINFO_URL").unwrap_or(base.userinfo),
             gmail: lookup("GMAIL_API_URL").unwrap_or(base.gmail),
         };
         for url in [
             &google_urls.auth,
             &google_urls.token,
             &google_urls.revoke,
-            &google_urls.userinfo,
             &google_urls.gmail,
         ] {
             url::Url::parse(url).map_err(|_| format!("Google URL {url} is not a valid URL"))?;

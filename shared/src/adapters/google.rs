@@ -15,7 +15,6 @@ pub struct GoogleUrls {
     pub auth: String,
     pub token: String,
     pub revoke: String,
-    pub userinfo: String,
     /// Base of the Gmail REST API, e.g. `https://gmail.googleapis.com`.
     pub gmail: String,
 }
@@ -26,7 +25,6 @@ impl Default for GoogleUrls {
             auth: "https://accounts.google.com/o/oauth2/v2/auth".into(),
             token: "https://oauth2.googleapis.com/token".into(),
             revoke: "https://oauth2.googleapis.com/revoke".into(),
-            userinfo: "https://openidconnect.googleapis.com/v1/userinfo".into(),
             gmail: "https://gmail.googleapis.com".into(),
         }
     }
@@ -40,7 +38,6 @@ impl GoogleUrls {
             auth: format!("{base}/o/oauth2/v2/auth"),
             token: format!("{base}/token"),
             revoke: format!("{base}/revoke"),
-            userinfo: format!("{base}/oauth2/v3/userinfo"),
             gmail: base.to_string(),
         }
     }
@@ -128,7 +125,7 @@ async fn oauth_error(status: StatusCode, response: Response) -> GoogleError {
     }
 }
 
-/// Google API errors (userinfo, Gmail) by status.
+/// Google API errors (Gmail) by status.
 fn api_error(status: StatusCode, what: &str) -> GoogleError {
     match status {
         StatusCode::UNAUTHORIZED => GoogleError::Unauthorized,
@@ -210,28 +207,6 @@ impl GoogleAccounts for GoogleHttp {
             StatusCode::BAD_REQUEST => Ok(Revocation::AlreadyRevoked),
             s => Err(GoogleError::Unavailable(format!("revoke answered {s}"))),
         }
-    }
-
-    async fn user_email(&self, access_token: &str) -> Result<String, GoogleError> {
-        #[derive(Deserialize)]
-        struct UserInfo {
-            email: Option<String>,
-        }
-        let response = self
-            .http
-            .get(&self.urls.userinfo)
-            .bearer_auth(access_token)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(api_error(status, "userinfo"));
-        }
-        let info: UserInfo = response.json().await.map_err(unavailable)?;
-        info.email
-            .filter(|e| e.contains('@'))
-            .ok_or_else(|| GoogleError::Refused("userinfo has no email".into()))
     }
 
     async fn gmail_address(&self, access_token: &str) -> Result<String, GoogleError> {

@@ -156,9 +156,6 @@ impl GoogleAccounts for RefreshOnly {
     async fn revoke(&self, _: &str) -> Result<Revocation, GoogleError> {
         Ok(Revocation::Revoked)
     }
-    async fn user_email(&self, _: &str) -> Result<String, GoogleError> {
-        Err(GoogleError::Refused("not used".into()))
-    }
     async fn gmail_address(&self, _: &str) -> Result<String, GoogleError> {
         Err(GoogleError::Refused("not used".into()))
     }

@@ -253,10 +253,16 @@ impl Inbox {
                 });
             }
         };
-        let email = match self.google.user_email(&tokens.access_token).await {
-            Ok(email) => email.to_ascii_lowercase(),
+        // The mailbox the token reads, as Gmail names it: what we will list, and the only
+        // address a connection is known by.
+        let email = match self.google.gmail_address(&tokens.access_token).await {
+            Ok(email) if email.contains('@') => email.to_ascii_lowercase(),
+            Ok(_) => {
+                self.give_back(&refresh_token).await;
+                return Err("token_exchange_failed");
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "userinfo failed");
+                tracing::warn!(error = %e, "users.getProfile failed");
                 self.give_back(&refresh_token).await;
                 return Err("token_exchange_failed");
             }

@@ -156,8 +156,8 @@ pub trait GoogleAccounts: Send + Sync {
     ) -> Result<GoogleTokens, GoogleError>;
     async fn refresh(&self, refresh_token: &str) -> Result<AccessToken, GoogleError>;
     async fn revoke(&self, token: &str) -> Result<Revocation, GoogleError>;
-    async fn user_email(&self, access_token: &str) -> Result<String, GoogleError>;
-    /// Gmail's users.getProfile: proves the token still reads the mailbox.
+    /// Gmail's users.getProfile: the address of the mailbox the token reads (the connection's
+    /// e-mail, never an unverified claim), and proof that it still reads it.
     async fn gmail_address(&self, access_token: &str) -> Result<String, GoogleError>;
 }
 
