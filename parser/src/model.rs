@@ -241,6 +241,18 @@ pub struct Transaction {
     pub kind: String,
     #[serde(default, with = "rust_decimal::serde::float_option")]
     pub dividend_rate: Option<Decimal>,
+    /// What a source prints beside the row (a demat statement's credit, debit, order number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_info: Option<TransactionInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TransactionInfo {
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub credit: Option<Decimal>,
+    #[serde(default, with = "rust_decimal::serde::float_option")]
+    pub debit: Option<Decimal>,
+    pub order_no: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

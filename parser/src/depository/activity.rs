@@ -13,7 +13,7 @@
 
 use super::rows::{Cell, Row, any_date, number};
 use super::{Mode, Reader};
-use crate::model::{LifeInsurancePolicy, Transaction};
+use crate::model::{LifeInsurancePolicy, Transaction, TransactionInfo};
 use crate::money::parse_amount;
 use crate::reconcile::UNIT_TOLERANCE;
 use regex::Regex;
@@ -146,6 +146,14 @@ impl Reader {
             }
             .into(),
             dividend_rate: None,
+            additional_info: Some(TransactionInfo {
+                credit: Some(*credit),
+                debit: Some(*debit),
+                order_no: order_no
+                    .then(|| row.cells.get(1).map(|c| c.text().trim().to_string()))
+                    .flatten()
+                    .filter(|o| !o.is_empty()),
+            }),
         });
     }
 

@@ -165,6 +165,7 @@ pub fn row(line: &Line, start: RowStart, columns: &Columns) -> Option<Transactio
         return None;
     }
     let mut transaction = Transaction {
+        additional_info: None,
         kind: String::new(),
         dividend_rate: None,
         date,

@@ -550,6 +550,7 @@ fn scheme(
         rows.push(Row {
             printed_date,
             truth: Some(Transaction {
+                additional_info: None,
                 date: iso,
                 description: description_lines.join(" "),
                 amount: numbers[0],
