@@ -16,3 +16,19 @@ cargo test --workspace
 "$bin/python" -m pytest infra/fixtures -q
 "$bin/cfn-lint" template.yaml
 echo "template.yaml: cfn-lint clean"
+# Fuzzing (parser/fuzz, README "Fuzzing"): each target FUZZ_SECONDS (default 30; 0 skips), after
+# installing cargo-fuzz if missing and building the targets. The log is shown on a crash.
+fuzz_seconds=${FUZZ_SECONDS:-30}
+if [ "$fuzz_seconds" != 0 ]; then
+  for target in parse_bytes read_layout; do
+    log=$(mktemp)
+    if parser/fuzz/run.sh "$target" "$fuzz_seconds" >"$log" 2>&1; then
+      grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "$log" | sed "s/^/fuzz $target: /"
+      rm -f "$log"
+    else
+      tail -n 80 "$log"
+      echo "fuzz $target: failed; full log $log, input in parser/fuzz/artifacts/$target/" >&2
+      exit 1
+    fi
+  done
+fi
