@@ -1,7 +1,7 @@
 //! `POST /v4/inbox/cas` and the download links, against the sandbox's Gmail API.
 
 use crate::helpers::{TestApp, error_code, location, no_redirect_client};
-use crate::mailbox::{DEMO, Mail, Mailboxes, days_ago, pdf};
+use crate::mailbox::{DEMO, Mail, Mailboxes, days_ago, gmail_auth, pdf};
 use chrono::FixedOffset;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -20,6 +20,7 @@ fn investor_mailbox() -> Mailboxes {
             CAMS_SUBJECT,
             days_ago(3),
         )
+        .authenticated()
         .attach(CAMS_FILE, "application/pdf", pdf("cams-1")),
     );
     m.add(
@@ -29,6 +30,7 @@ fn investor_mailbox() -> Mailboxes {
             "Consolidated Account Statement for October 2025",
             days_ago(5),
         )
+        .authenticated()
         .attach("KFIN_CAS_1234.pdf", "application/pdf", pdf("kfin-1")),
     );
     m.add(
@@ -38,6 +40,7 @@ fn investor_mailbox() -> Mailboxes {
             "CDSL Consolidated Account Statement",
             days_ago(10),
         )
+        .authenticated()
         .attach(
             "OCT2025_AA12345678_TXN.pdf",
             "application/pdf",
@@ -51,6 +54,7 @@ fn investor_mailbox() -> Mailboxes {
             "NSDL e-CAS for October 2025",
             days_ago(12),
         )
+        .authenticated()
         .attach(
             "NSDLe-CAS_123456789_OCT_2025.PDF",
             "application/octet-stream",
@@ -188,7 +192,10 @@ async fn lists_every_cas_of_the_window_and_none_of_the_traps() {
         assert_eq!(status, 200);
         assert!(bytes.starts_with(b"%PDF"));
         assert_eq!(bytes.len() as u64, f["size"].as_u64().unwrap());
-        // Exactly the seed's fields plus expires_in.
+        // Gmail vouched for the registrars' own mails; the forwarded copy came from the user.
+        let forwarded = f["sender"] == DEMO;
+        assert_eq!(f["sender_verified"], !forwarded, "{f}");
+        // Exactly the seed's fields plus expires_in and sender_verified.
         let keys: BTreeSet<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
             keys,
@@ -202,7 +209,8 @@ async fn lists_every_cas_of_the_window_and_none_of_the_traps() {
                 "url",
                 "sender",
                 "subject",
-                "expires_in"
+                "expires_in",
+                "sender_verified"
             ])
         );
     }
@@ -319,6 +327,93 @@ async fn an_attachment_over_the_cap_is_reported_without_being_downloaded() {
         "{body}"
     );
     assert_eq!(app.sandbox_calls("GetAttachment").await, 6);
+}
+
+/// `sender_verified` is Gmail's own verdict, the topmost `Authentication-Results` (authserv-id
+/// `mx.google.com`): a CAMS `From` with failing checks, a verdict the sender wrote below
+/// Gmail's, one from another server on top, a pass for another domain are all `false`.
+#[tokio::test]
+async fn sender_verified_is_gmails_verdict_on_the_registrars_domain() {
+    const FROM: &str = "CAMS Mailback <donotreply@camsonline.com>";
+    let cams = |tag: &str| pdf(&format!("cams-{tag}"));
+    let spoof_fail = gmail_auth(
+        "dkim=none (no signature); spf=softfail (google.com: domain of transitioning \
+         donotreply@camsonline.com does not designate 198.51.100.9 as permitted sender) \
+         smtp.mailfrom=donotreply@camsonline.com; dmarc=fail (p=NONE sp=NONE dis=NONE) \
+         header.from=camsonline.com",
+    );
+    let planted = gmail_auth(
+        "dkim=pass header.i=@camsonline.com; spf=pass smtp.mailfrom=donotreply@camsonline.com",
+    );
+    let mail = Mailboxes::new();
+    let cases: [(&str, Mail, bool); 6] = [
+        (
+            "genuine",
+            Mail::new(FROM, CAMS_SUBJECT, days_ago(1)).authenticated(),
+            true,
+        ),
+        (
+            "spf-only",
+            Mail::new(FROM, CAMS_SUBJECT, days_ago(1)).trace(
+                "Authentication-Results",
+                &gmail_auth("dkim=temperror; spf=pass smtp.mailfrom=bounces@mailer.camsonline.com"),
+            ),
+            true,
+        ),
+        (
+            "spoofed",
+            Mail::new(FROM, CAMS_SUBJECT, days_ago(1)).trace("Authentication-Results", &spoof_fail),
+            false,
+        ),
+        (
+            "planted-below",
+            Mail::new(FROM, CAMS_SUBJECT, days_ago(1))
+                .trace("Authentication-Results", &spoof_fail)
+                .header("Authentication-Results", &planted),
+            false,
+        ),
+        (
+            "other-server-on-top",
+            Mail::new(FROM, CAMS_SUBJECT, days_ago(1)).trace(
+                "Authentication-Results",
+                "relay.evil.example; dkim=pass header.d=camsonline.com",
+            ),
+            false,
+        ),
+        (
+            "pass-for-another-domain",
+            Mail::new(FROM, CAMS_SUBJECT, days_ago(1)).trace(
+                "Authentication-Results",
+                &gmail_auth(
+                    "dkim=pass header.i=@evil.example; spf=pass smtp.mailfrom=x@evil.example",
+                ),
+            ),
+            false,
+        ),
+    ];
+    let mut expected = std::collections::BTreeMap::new();
+    for (tag, m, verified) in cases {
+        mail.add(
+            &format!("{tag}.eml"),
+            &m.attach(CAMS_FILE, "application/pdf", cams(tag)),
+        );
+        expected.insert(tag.to_string(), verified);
+    }
+    let app = TestApp::spawn_with(Some(mail.path())).await;
+    let token = app.connect_inbox().await.inbox_token;
+    let files = files_of(list(&app, &token, None).await).await;
+    assert_eq!(files.len(), expected.len());
+    for f in &files {
+        let url = f["url"].as_str().unwrap();
+        let (_, bytes) = download(url).await;
+        let text = String::from_utf8_lossy(&bytes);
+        let tag = expected
+            .keys()
+            .find(|t| text.contains(&format!("% cams-{t}\n")))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert_eq!(f["sender_verified"], expected[tag], "{tag}");
+        assert_eq!(f["cas_type"], "cams");
+    }
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ mod callback;
 mod connect;
 mod credits;
 mod helpers;
+mod hostile_mail;
 mod lambda_watch;
 mod lifecycle;
 mod listing;

@@ -10,6 +10,7 @@ use rand::Rng;
 use reqwest::{Client, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -217,18 +218,23 @@ struct IdOnly {
     id: String,
 }
 
+/// A `messages.get` answer. The MIME tree is read one part at a time: each part's children stay
+/// unparsed JSON (`RawValue`, skipped by serde_json without recursion) until the walk reaches
+/// them, so neither serde_json's nesting limit nor the stack bounds how deep a mail can be.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct MessageResponse {
+struct MessageResponse<'a> {
     id: String,
     #[serde(default)]
     internal_date: String,
-    payload: Option<Part>,
+    #[serde(borrow)]
+    payload: Option<&'a RawValue>,
 }
 
+/// One `MessagePart`, its children unread.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Part {
+struct Part<'a> {
     #[serde(default)]
     mime_type: String,
     #[serde(default)]
@@ -236,9 +242,14 @@ struct Part {
     #[serde(default)]
     headers: Vec<Header>,
     body: Option<PartBody>,
-    #[serde(default)]
-    parts: Vec<Part>,
+    #[serde(default, borrow)]
+    parts: Vec<&'a RawValue>,
 }
+
+/// Multipart levels walked below the root. Real mail nests a handful; deeper subtrees are not
+/// read (the mail is reported), which also bounds the work: every level re-scans the JSON of
+/// the parts below it once.
+pub const MAX_PART_DEPTH: usize = 128;
 
 #[derive(Deserialize)]
 struct Header {
@@ -262,29 +273,63 @@ struct AttachmentResponse<'a> {
     data: Cow<'a, str>,
 }
 
-/// Every attachment in the MIME tree, depth first (Gmail nests multipart parts).
-fn collect_attachments(part: &Part, out: &mut Vec<MailAttachment>, depth: usize) {
-    // Real mail nests a few levels; a bound keeps a hostile tree from exhausting the stack.
-    if depth > 32 {
-        return;
-    }
-    if let Some(body) = &part.body
-        && let Some(id) = &body.attachment_id
-        && !part.filename.is_empty()
-    {
-        out.push(MailAttachment {
-            attachment_id: id.clone(),
-            filename: part.filename.clone(),
-            mime_type: part.mime_type.clone(),
-            size: body.size,
-        });
-    }
-    for child in &part.parts {
-        collect_attachments(child, out, depth + 1);
-    }
+/// What a message's MIME tree holds for a listing.
+#[derive(Debug, Default, PartialEq)]
+struct Walked {
+    from: String,
+    subject: String,
+    /// The root part's `Authentication-Results`, in header order.
+    authentication_results: Vec<String>,
+    attachments: Vec<MailAttachment>,
+    /// Multiparts below [`MAX_PART_DEPTH`] whose children were not read.
+    parts_too_deep: usize,
 }
 
-fn header<'a>(part: &'a Part, name: &str) -> &'a str {
+fn unreadable(e: serde_json::Error) -> GoogleError {
+    GoogleError::Unavailable(format!("unreadable Gmail answer: {e}"))
+}
+
+/// Every attachment in the MIME tree, depth first in Gmail's order, with a stack of unread
+/// parts instead of recursion; and the root's headers.
+fn walk_payload(payload: &RawValue) -> Result<Walked, GoogleError> {
+    let mut walked = Walked::default();
+    let mut stack: Vec<(&RawValue, usize)> = vec![(payload, 0)];
+    while let Some((raw, depth)) = stack.pop() {
+        let part: Part<'_> = serde_json::from_str(raw.get()).map_err(unreadable)?;
+        if depth == 0 {
+            walked.from = header(&part, "From").to_string();
+            walked.subject = header(&part, "Subject").to_string();
+            walked.authentication_results = part
+                .headers
+                .iter()
+                .filter(|h| h.name.eq_ignore_ascii_case("Authentication-Results"))
+                .map(|h| h.value.clone())
+                .collect();
+        }
+        if let Some(body) = &part.body
+            && let Some(id) = &body.attachment_id
+            && !part.filename.is_empty()
+        {
+            walked.attachments.push(MailAttachment {
+                attachment_id: id.clone(),
+                filename: part.filename.clone(),
+                mime_type: part.mime_type.clone(),
+                size: body.size,
+            });
+        }
+        if part.parts.is_empty() {
+            continue;
+        }
+        if depth >= MAX_PART_DEPTH {
+            walked.parts_too_deep += 1;
+            continue;
+        }
+        stack.extend(part.parts.iter().rev().map(|child| (*child, depth + 1)));
+    }
+    Ok(walked)
+}
+
+fn header<'a>(part: &'a Part<'_>, name: &str) -> &'a str {
     part.headers
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case(name))
@@ -320,30 +365,27 @@ impl Mailbox for GmailHttp {
     }
 
     async fn message(&self, access_token: &str, id: &str) -> Result<MailMessage, GoogleError> {
-        let m: MessageResponse = self
-            .get(
+        let answer = self
+            .get_bytes(
                 access_token,
                 &format!("messages/{id}"),
                 &[("format", "full")],
+                MAX_ANSWER_BYTES,
             )
             .await?;
-        let mut attachments = Vec::new();
-        let (from, subject) = match &m.payload {
-            Some(payload) => {
-                collect_attachments(payload, &mut attachments, 0);
-                (
-                    header(payload, "From").to_string(),
-                    header(payload, "Subject").to_string(),
-                )
-            }
-            None => (String::new(), String::new()),
+        let m: MessageResponse<'_> = serde_json::from_slice(&answer).map_err(unreadable)?;
+        let walked = match m.payload {
+            Some(payload) => walk_payload(payload)?,
+            None => Walked::default(),
         };
         Ok(MailMessage {
             id: m.id,
-            from,
-            subject,
+            from: walked.from,
+            subject: walked.subject,
             internal_date_ms: m.internal_date.parse().unwrap_or(0),
-            attachments,
+            authentication_results: walked.authentication_results,
+            attachments: walked.attachments,
+            parts_too_deep: walked.parts_too_deep,
         })
     }
 
@@ -394,15 +436,83 @@ mod tests {
                 ]
             }
         });
-        let m: MessageResponse = serde_json::from_value(json).unwrap();
-        let mut out = Vec::new();
-        collect_attachments(m.payload.as_ref().unwrap(), &mut out, 0);
-        assert_eq!(out.len(), 1);
-        assert_eq!(out[0].filename, "a.pdf");
-        assert_eq!(out[0].size, 1234);
+        let text = json.to_string();
+        let m: MessageResponse = serde_json::from_str(&text).unwrap();
+        let walked = walk_payload(m.payload.unwrap()).unwrap();
+        assert_eq!(walked.attachments.len(), 1);
+        assert_eq!(walked.attachments[0].filename, "a.pdf");
+        assert_eq!(walked.attachments[0].size, 1234);
+        assert_eq!(walked.from, "CAMS <donotreply@camsonline.com>");
+        assert_eq!(walked.subject, "CAS");
+        assert_eq!(walked.parts_too_deep, 0);
+    }
+
+    /// A `messages.get` answer whose PDF sits under `depth` nested multiparts.
+    fn nested(depth: usize) -> String {
+        let mut part = serde_json::json!({"mimeType": "application/pdf", "filename": "deep.pdf",
+            "body": {"attachmentId": "deep", "size": 10}});
+        for n in 0..depth {
+            part = serde_json::json!({"mimeType": "multipart/mixed", "filename": "",
+            "body": {"size": 0}, "parts": [
+                {"mimeType": "application/pdf", "filename": format!("level{n}.pdf"),
+                 "body": {"attachmentId": format!("a{n}"), "size": 1}},
+                part
+            ]});
+        }
+        let mut text = String::from(r#"{"id":"m1","internalDate":"1","payload":"#);
+        text += &part.to_string();
+        text += "}";
+        text
+    }
+
+    /// Deep trees are walked without recursion, serde_json's nesting limit (128) or the
+    /// stack: 120 levels (240 levels of JSON) are read whole on a 64 KiB stack; below
+    /// MAX_PART_DEPTH nothing is read and the mail says so.
+    #[test]
+    fn walks_deep_trees_iteratively_and_within_a_bound() {
+        let text = nested(120);
+        let walked = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let m: MessageResponse = serde_json::from_str(&text).unwrap();
+                walk_payload(m.payload.unwrap()).unwrap()
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(walked.attachments.len(), 121);
+        assert_eq!(walked.attachments[0].filename, "level119.pdf", "tree order");
+        assert_eq!(walked.attachments[120].filename, "deep.pdf");
+        assert_eq!(walked.parts_too_deep, 0);
+
+        let text = nested(MAX_PART_DEPTH + 5);
+        let m: MessageResponse = serde_json::from_str(&text).unwrap();
+        let walked = walk_payload(m.payload.unwrap()).unwrap();
+        assert_eq!(walked.attachments.len(), MAX_PART_DEPTH);
+        assert_eq!(walked.parts_too_deep, 1);
+    }
+
+    #[test]
+    fn keeps_the_roots_authentication_results_in_order() {
+        let text = serde_json::json!({"id": "m1", "payload": {
+            "headers": [
+                {"name": "Received", "value": "by 2002:a05"},
+                {"name": "Authentication-Results", "value": "mx.google.com; dkim=pass header.i=@camsonline.com"},
+                {"name": "From", "value": "donotreply@camsonline.com"},
+                {"name": "authentication-results", "value": "evil.example; dkim=pass"}
+            ],
+            "parts": [{"mimeType": "message/rfc822", "headers": [
+                {"name": "Authentication-Results", "value": "inner; spf=pass"}]}]
+        }})
+        .to_string();
+        let m: MessageResponse = serde_json::from_str(&text).unwrap();
+        let walked = walk_payload(m.payload.unwrap()).unwrap();
         assert_eq!(
-            header(m.payload.as_ref().unwrap(), "FROM"),
-            "CAMS <donotreply@camsonline.com>"
+            walked.authentication_results,
+            [
+                "mx.google.com; dkim=pass header.i=@camsonline.com",
+                "evil.example; dkim=pass"
+            ]
         );
     }
 

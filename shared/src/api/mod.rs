@@ -90,7 +90,8 @@ pub struct ListCasResponse {
     pub errors: Vec<FileError>,
 }
 
-/// One CAS attachment found in the inbox: exactly the seed's fields plus `expires_in`.
+/// One CAS attachment found in the inbox: exactly the seed's fields plus `expires_in` and
+/// `sender_verified` (and, with `parse: true`, `parsed` or `parse_error`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CasFile {
     pub message_id: String,
@@ -104,6 +105,12 @@ pub struct CasFile {
     pub subject: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<u64>,
+    /// Our addition beside the seed's fields: Gmail's own checks (its `Authentication-Results`)
+    /// show the mail came through the registrar's authorised mail servers — DKIM or SPF `pass`
+    /// aligned with the domain of `cas_type`'s registrar. Says nothing about the PDF's content;
+    /// `false` is not proof of fraud (a forwarded statement is `false`).
+    #[serde(default)]
+    pub sender_verified: bool,
     /// With `parse: true`: the parsed portfolio, or why this file could not be parsed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parsed: Option<Box<Portfolio>>,
@@ -204,8 +211,9 @@ mod tests {
 
     #[test]
     fn seed_list_response_round_trips() {
-        // The product page's "Response format" example, verbatim.
-        round_trips::<ListCasResponse>(json!({
+        // The product page's "Response format" example, verbatim: it parses, and serialises
+        // back with our one addition beside the seed's fields, `sender_verified`.
+        let seed = json!({
           "status": "success",
           "files": [
             {
@@ -221,7 +229,13 @@ mod tests {
             }
           ],
           "count": 1
-        }));
+        });
+        let parsed: ListCasResponse = serde_json::from_value(seed.clone()).expect("parses");
+        assert!(!parsed.files[0].sender_verified);
+        let mut expected = seed;
+        expected["files"][0]["sender_verified"] = json!(false);
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), expected);
+        round_trips::<ListCasResponse>(expected);
     }
 
     #[test]

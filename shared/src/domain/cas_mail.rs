@@ -65,6 +65,16 @@ const SENDER_DOMAINS: &[(&str, CasType)] = &[
     ("nsdl.com", CasType::Nsdl),
 ];
 
+/// The domains `cas_type`'s registrar mails from (each an organizational domain): what a
+/// mail's authentication results must be aligned with (`sender_auth`).
+pub fn registrar_domains(cas_type: CasType) -> Vec<&'static str> {
+    SENDER_DOMAINS
+        .iter()
+        .filter(|(_, t)| *t == cas_type)
+        .map(|(d, _)| *d)
+        .collect()
+}
+
 /// Subject phrases (lower case) that name the source.
 const SUBJECT_PHRASES: &[(&str, CasType)] = &[
     ("cams mailback", CasType::Cams),

@@ -216,7 +216,9 @@ impl ScriptedMailbox {
                 from: from.into(),
                 subject: subject.into(),
                 internal_date_ms: arrived_ms,
+                authentication_results: Vec::new(),
                 attachments,
+                parts_too_deep: 0,
             },
             behaviour,
         ));

@@ -602,6 +602,18 @@ impl Inbox {
             return Ok(Vec::new());
         }
         let mut out = Vec::new();
+        if message.parts_too_deep > 0 {
+            out.push(Err(file_error(
+                id,
+                None,
+                ErrorCode::UnsupportedFormat,
+                format!(
+                    "This mail nests its parts more than {} levels deep; what lies below that \
+                     was not read",
+                    crate::adapters::gmail::MAX_PART_DEPTH
+                ),
+            )));
+        }
         for attachment in &message.attachments {
             if !is_pdf(&attachment.filename, &attachment.mime_type) {
                 continue;
@@ -716,6 +728,11 @@ impl Inbox {
             sender: super::cas_mail::address_of(&message.from).to_string(),
             subject: message.subject.clone(),
             expires_in: Some(LINK_TTL_SECONDS as u64),
+            sender_verified: super::sender_auth::sender_verified(
+                &message.authentication_results,
+                &message.from,
+                cas_type,
+            ),
             parsed: None,
             parse_error: None,
         })

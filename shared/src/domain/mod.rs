@@ -13,4 +13,5 @@ pub mod pkce;
 pub mod ports;
 pub mod redirect_uri;
 pub mod secrets;
+pub mod sender_auth;
 pub mod tenants;

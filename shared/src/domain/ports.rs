@@ -183,7 +183,12 @@ pub struct MailMessage {
     pub subject: String,
     /// Gmail's `internalDate`: when the mail arrived, in milliseconds since the epoch.
     pub internal_date_ms: i64,
+    /// The mail's own `Authentication-Results` header values, in header order (topmost
+    /// first): the topmost is the receiving server's (`sender_auth`).
+    pub authentication_results: Vec<String>,
     pub attachments: Vec<MailAttachment>,
+    /// Multipart subtrees nested too deep to be read (their attachments are not listed).
+    pub parts_too_deep: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

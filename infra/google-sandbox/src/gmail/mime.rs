@@ -26,9 +26,12 @@ pub fn encode_data(bytes: &[u8]) -> String {
 /// Snippets are cut at this many characters, about what Gmail shows.
 const SNIPPET_CHARS: usize = 200;
 
-/// Multipart nesting deeper than this is not walked, so our recursion stays
-/// bounded whatever the parser accepts.
-const MAX_PART_DEPTH: usize = 64;
+/// Multipart nesting deeper than this is not walked (its parts are left out
+/// of the tree), so the work and the answer stay bounded whatever the parser
+/// accepts. The walks themselves keep their own stack, never the thread's, and
+/// the answer's JSON (two levels per part) stays well within what a JSON
+/// reader or writer recurses through.
+pub const MAX_PART_DEPTH: usize = 256;
 
 /// The stable Gmail id of a message file: 16 hex digits of SHA-256 of its
 /// file name, so ids survive restarts and don't depend on listing order.
@@ -260,7 +263,7 @@ fn attachment_id(message_id: &str, part_id: &str) -> String {
 /// The file name (empty when it has none) of every attachment, in tree order.
 fn attachment_parts(message: &Message<'_>) -> Vec<String> {
     let mut out = Vec::new();
-    walk(message, 0, String::new(), 0, &mut |_id, part| {
+    walk(message, &mut |_id, part| {
         if is_attachment(part) {
             out.push(part.attachment_name().unwrap_or_default().to_string());
         }
@@ -278,31 +281,52 @@ fn child_part_id(parent: &str, n: usize) -> String {
     }
 }
 
-/// Visits parts depth-first with their Gmail part ids.
-fn walk(
-    message: &Message<'_>,
+/// One part reached by [`tree`]: its index in mail-parser's flat list, its
+/// Gmail part id, and the position of its parent in the walk.
+struct Node {
     idx: usize,
     part_id: String,
-    depth: usize,
-    visit: &mut dyn FnMut(&str, &MessagePart<'_>),
-) {
-    let Some(part) = message.parts.get(idx) else {
-        return;
-    };
-    visit(&part_id, part);
-    if let (PartType::Multipart(children), true) = (&part.body, depth < MAX_PART_DEPTH) {
-        for (n, &child) in children.iter().enumerate() {
-            // A malformed tree must not loop: children come after parents.
-            if (child as usize) <= idx {
-                continue;
+    parent: Option<usize>,
+}
+
+/// The MIME tree from `root`, depth first (Gmail's order), with an explicit
+/// stack rather than recursion; parts below [`MAX_PART_DEPTH`] are left out.
+fn tree(message: &Message<'_>, root: usize) -> Vec<Node> {
+    let mut nodes = Vec::new();
+    let mut stack = vec![(root, String::new(), 0usize, None)];
+    while let Some((idx, part_id, depth, parent)) = stack.pop() {
+        let Some(part) = message.parts.get(idx) else {
+            continue;
+        };
+        let me = nodes.len();
+        if let (PartType::Multipart(children), true) = (&part.body, depth < MAX_PART_DEPTH) {
+            for (n, &child) in children.iter().enumerate().rev() {
+                // A malformed tree must not loop: children come after parents.
+                if (child as usize) <= idx {
+                    continue;
+                }
+                stack.push((
+                    child as usize,
+                    child_part_id(&part_id, n),
+                    depth + 1,
+                    Some(me),
+                ));
             }
-            walk(
-                message,
-                child as usize,
-                child_part_id(&part_id, n),
-                depth + 1,
-                visit,
-            );
+        }
+        nodes.push(Node {
+            idx,
+            part_id,
+            parent,
+        });
+    }
+    nodes
+}
+
+/// Visits parts depth-first with their Gmail part ids.
+fn walk(message: &Message<'_>, visit: &mut dyn FnMut(&str, &MessagePart<'_>)) {
+    for node in tree(message, 0) {
+        if let Some(part) = message.parts.get(node.idx) {
+            visit(&node.part_id, part);
         }
     }
 }
@@ -350,7 +374,7 @@ pub fn message_json(
                 .collect();
             Some(json!({ "mimeType": mime_type(root), "headers": headers }))
         }
-        Format::Full => Some(part_json(&message, &summary.id, 0, String::new(), 0)),
+        Format::Full => Some(payload_json(&message, &summary.id)),
     };
     if let (Some(payload), Some(obj)) = (payload, resource.as_object_mut()) {
         obj.insert("payload".into(), payload);
@@ -358,13 +382,40 @@ pub fn message_json(
     Some(resource)
 }
 
-fn part_json(
-    message: &Message<'_>,
-    msg_id: &str,
-    idx: usize,
-    part_id: String,
-    depth: usize,
-) -> Value {
+/// The `payload` of a full message: every part's resource, then each
+/// multipart's `parts` filled from the bottom of the tree up, so no step
+/// recurses however deep the mail nests.
+fn payload_json(message: &Message<'_>, msg_id: &str) -> Value {
+    let nodes = tree(message, 0);
+    let mut parts: Vec<Value> = nodes
+        .iter()
+        .map(|n| part_json(message, msg_id, n.idx, &n.part_id))
+        .collect();
+    let mut children: Vec<Vec<Value>> = vec![Vec::new(); nodes.len()];
+    // Children come after their parent in the walk: going backwards, a part is
+    // complete when its parent takes it.
+    for i in (0..nodes.len()).rev() {
+        let mut part = std::mem::take(&mut parts[i]);
+        let kids = std::mem::take(&mut children[i]);
+        if let Some(obj) = part.as_object_mut()
+            && obj.contains_key("parts")
+        {
+            obj.insert(
+                "parts".into(),
+                Value::Array(kids.into_iter().rev().collect()),
+            );
+        }
+        match nodes[i].parent {
+            Some(parent) => children[parent].push(part),
+            None => return part,
+        }
+    }
+    Value::Null
+}
+
+/// One part's resource; a multipart's `parts` is left empty for
+/// [`payload_json`] to fill.
+fn part_json(message: &Message<'_>, msg_id: &str, idx: usize, part_id: &str) -> Value {
     let Some(part) = message.parts.get(idx) else {
         return Value::Null;
     };
@@ -381,29 +432,14 @@ fn part_json(
         "headers": headers,
     });
     let body = match &part.body {
-        PartType::Multipart(children) => {
-            let mut parts = Vec::new();
-            if depth < MAX_PART_DEPTH {
-                for (n, &child) in children.iter().enumerate() {
-                    if (child as usize) <= idx {
-                        continue;
-                    }
-                    parts.push(part_json(
-                        message,
-                        msg_id,
-                        child as usize,
-                        child_part_id(&part_id, n),
-                        depth + 1,
-                    ));
-                }
-            }
+        PartType::Multipart(_) => {
             if let Some(obj) = out.as_object_mut() {
-                obj.insert("parts".into(), Value::Array(parts));
+                obj.insert("parts".into(), Value::Array(Vec::new()));
             }
             json!({ "size": 0 })
         }
         _ if is_attachment(part) => json!({
-            "attachmentId": attachment_id(msg_id, &part_id),
+            "attachmentId": attachment_id(msg_id, part_id),
             "size": part.contents().len(),
         }),
         // Gmail leaves `data` out of empty bodies.
@@ -425,7 +461,7 @@ pub fn attachment_bytes(summary: &Summary, attachment: &str) -> Option<Vec<u8>> 
     let raw = std::fs::read(&summary.path).ok()?;
     let message = MessageParser::default().parse(&raw)?;
     let mut found = None;
-    walk(&message, 0, String::new(), 0, &mut |part_id, part| {
+    walk(&message, &mut |part_id, part| {
         if found.is_none()
             && is_attachment(part)
             && attachment_id(&summary.id, part_id) == attachment
@@ -505,6 +541,121 @@ mod tests {
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    fn write_eml(name: &str, bytes: &[u8]) -> (PathBuf, Summary) {
+        let dir =
+            std::env::temp_dir().join(format!("google-sandbox-mime-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("m.eml");
+        std::fs::write(&path, bytes).expect("write");
+        let summary = summarize(&path).expect("a message");
+        (dir, summary)
+    }
+
+    /// Gmail answers `users.messages.get` with the root's headers as they
+    /// stand in the message, top first: its own trace headers (prepended on
+    /// receipt, `Authentication-Results: mx.google.com; …` among them) above
+    /// whatever the sender wrote, duplicates kept, folding removed.
+    #[test]
+    fn authentication_results_are_returned_in_order_as_written() {
+        let eml = "Delivered-To: demo.investor@gmail.com\r\n\
+Received: by 2002:a05:6a10:1234 with SMTP id x; Tue, 4 Nov 2025 10:00:01 -0800 (PST)\r\n\
+ARC-Authentication-Results: i=1; mx.google.com;\r\n       dkim=pass header.i=@camsonline.com\r\n\
+Authentication-Results: mx.google.com;\r\n       dkim=pass header.i=@camsonline.com header.s=s1 header.b=Ab1Cd2Ef;\r\n       spf=pass (google.com: domain of donotreply@camsonline.com designates 203.0.113.7 as permitted sender) smtp.mailfrom=donotreply@camsonline.com\r\n\
+From: donotreply@camsonline.com\r\n\
+Authentication-Results: mx.google.com; dkim=pass header.d=planted.example\r\n\
+Subject: CAS\r\n\
+Content-Type: text/plain\r\n\r\nhello\r\n";
+        let (dir, summary) = write_eml("authres", eml.as_bytes());
+        let full = message_json(&summary, &summary.id, "1", &Format::Full).expect("full");
+        let values: Vec<(&str, &str)> = full["payload"]["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .map(|h| (h["name"].as_str().unwrap(), h["value"].as_str().unwrap()))
+            .filter(|(n, _)| n.to_ascii_lowercase().contains("authentication-results"))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                (
+                    "ARC-Authentication-Results",
+                    "i=1; mx.google.com;       dkim=pass header.i=@camsonline.com"
+                ),
+                (
+                    "Authentication-Results",
+                    "mx.google.com;       dkim=pass header.i=@camsonline.com header.s=s1 header.b=Ab1Cd2Ef;       spf=pass (google.com: domain of donotreply@camsonline.com designates 203.0.113.7 as permitted sender) smtp.mailfrom=donotreply@camsonline.com"
+                ),
+                (
+                    "Authentication-Results",
+                    "mx.google.com; dkim=pass header.d=planted.example"
+                ),
+            ]
+        );
+        let metadata = message_json(
+            &summary,
+            &summary.id,
+            "1",
+            &Format::Metadata(vec!["Authentication-Results".into()]),
+        )
+        .expect("metadata");
+        assert_eq!(metadata["payload"]["headers"].as_array().unwrap().len(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A PDF under 100 nested multiparts is in the tree and can be fetched;
+    /// a tree deeper than MAX_PART_DEPTH is cut there. Nothing recurses: this
+    /// runs on a 256 KiB stack.
+    #[test]
+    fn deep_trees_are_walked_without_recursion() {
+        fn nested(depth: usize) -> Vec<u8> {
+            let mut s = String::from("From: a@b.example\r\nSubject: deep\r\n");
+            for i in 0..depth {
+                s.push_str(&format!(
+                    "Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n"
+                ));
+            }
+            s.push_str("Content-Type: application/pdf; name=deep.pdf\r\nContent-Disposition: attachment; filename=deep.pdf\r\n\r\n%PDF-deep\r\n");
+            for i in (0..depth).rev() {
+                s.push_str(&format!("--b{i}--\r\n"));
+            }
+            s.into_bytes()
+        }
+        let run = || {
+            let (dir, summary) = write_eml("deep100", &nested(100));
+            assert_eq!(summary.search.filenames, ["deep.pdf"]);
+            let full = message_json(&summary, &summary.id, "1", &Format::Full).expect("full");
+            let mut part = &full["payload"];
+            let mut depth = 0;
+            while let Some(child) = part["parts"].as_array().and_then(|p| p.first()) {
+                part = child;
+                depth += 1;
+            }
+            assert_eq!(depth, 100);
+            assert_eq!(part["filename"], "deep.pdf");
+            let id = part["body"]["attachmentId"]
+                .as_str()
+                .expect("id")
+                .to_string();
+            assert_eq!(
+                attachment_bytes(&summary, &id).as_deref(),
+                Some(&b"%PDF-deep"[..])
+            );
+            let _ = std::fs::remove_dir_all(&dir);
+
+            let (dir, summary) = write_eml("deep300", &nested(MAX_PART_DEPTH + 44));
+            assert!(summary.search.filenames.is_empty(), "below the bound");
+            let full = message_json(&summary, &summary.id, "1", &Format::Full).expect("full");
+            std::mem::forget(full); // its drop recurses; this test is about the walk
+            let _ = std::fs::remove_dir_all(&dir);
+        };
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(run)
+            .expect("thread")
+            .join()
+            .expect("no stack overflow");
     }
 
     #[test]
