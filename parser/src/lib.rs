@@ -12,6 +12,7 @@
 //!   [`Page::lines`] / [`pdf::group_lines`] group them into visual [`Line`]s.
 //! * [`content`] tokenizes page content streams into operators and operands for that extraction.
 //! * [`detect`] tells the issuer from text ([`detect::detect_text`]).
+//! * [`isin_table`] fills what statements do not print (AMFI code, scheme type) by ISIN.
 //! * [`money`] parses amounts and units as printed (`1,23,456.78`, `(1,175.08)`, `₹`).
 //! * [`parse`] reads a statement into the unified [`model::Portfolio`]: [`mutual_fund`] and
 //!   [`mf_summary`] the CAMS / KFintech statements, [`depository`] the CDSL / NSDL ones
@@ -22,6 +23,7 @@
 pub mod content;
 pub mod depository;
 pub mod detect;
+pub mod isin_table;
 pub mod mf_summary;
 pub mod model;
 pub mod money;
@@ -65,9 +67,12 @@ pub fn parse(bytes: &[u8], password: &str) -> Result<model::Portfolio, ParseErro
 /// reader for its kind. [`parse`] is `open` then this; tests and fuzzers build statements in
 /// memory and call it directly.
 pub fn read(statement: &Statement) -> Result<model::Portfolio, ParseError> {
-    match (statement.kind, statement.variant) {
+    let mut portfolio = match (statement.kind, statement.variant) {
         (CasKind::Cdsl | CasKind::Nsdl, _) => depository::parse(statement),
         (_, CasVariant::Summary) => mf_summary::parse(statement),
         _ => mutual_fund::parse(statement),
-    }
+    }?;
+    // What statements do not print: AMFI code and scheme type, by ISIN.
+    isin_table::enrich(&mut portfolio);
+    Ok(portfolio)
 }
