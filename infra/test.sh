@@ -13,7 +13,7 @@ cargo build -p functions
 # Also builds the binaries the integration tests start (google-sandbox).
 cargo test --workspace
 # The fixture generators, checked against the reference parser casparser.
-"$bin/python" -m pytest infra/fixtures -q
+"$bin/python" -m pytest infra/fixtures infra/isin -q
 "$bin/cfn-lint" template.yaml
 echo "template.yaml: cfn-lint clean"
 # Fuzzing (parser/fuzz, README "Fuzzing"): each target FUZZ_SECONDS (default 30; 0 skips), after
