@@ -59,6 +59,9 @@ tenant=$(target/debug/cas-admin create-tenant --name "Local demo" \
   --redirect-uri http://127.0.0.1:8765/callback --redirect-uri http://localhost:8765/callback \
   --credits 1000 --api-key local-dev-key)
 grep -v '^API key' <<<"$tenant" || true
+# 10 requests per second, so a burst (e.g. 20 quick calls) shows 429 RATE_LIMITED locally.
+tenant_id=$(grep -o 'tnt_[0-9a-f]*' <<<"$tenant" | head -n1)
+target/debug/cas-admin set-rate-limit --tenant "$tenant_id" --requests 10 --window-seconds 1
 
 # The demo investor's mailbox, dated relative to today so the default 30-day window has CAS
 # mail in it (see infra/fixtures/README.md).
@@ -76,7 +79,7 @@ wait_for "$GOOGLE_BASE_URL/_sandbox/health" google-sandbox "${pids[-1]}"
 # the functions only the environment named in --env-file.
 env_file="$root/.local/functions.env"
 for v in AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL TABLE_NAME KMS_KEY_ID \
-         INBOX_TOKEN_SECRET_ID GOOGLE_CLIENT_SECRET_ID FILES_BUCKET GOOGLE_BASE_URL PUBLIC_BASE_URL \
+         INBOX_TOKEN_SECRET_ID GOOGLE_CLIENT_SECRET_ID DOWNLOAD_LINK_SECRET_ID FILES_BUCKET GOOGLE_BASE_URL PUBLIC_BASE_URL \
          ALLOW_LOCAL_PDF_URLS; do
   printf '%s=%s\n' "$v" "${!v}"
 done >"$env_file"
@@ -89,7 +92,7 @@ cat <<INFO
 
 CAS Inbox Import is starting locally:
   API (cargo lambda watch)  http://127.0.0.1:$API_PORT/v4/inbox/connect  (+ callback, status, cas, disconnect, /v4/files/…)
-  API key                   local-dev-key   redirect URIs http://127.0.0.1:8765/callback, http://localhost:8765/callback
+  API key                   local-dev-key   (10 requests/s)  redirect URIs http://127.0.0.1:8765/callback, http://localhost:8765/callback
   Google sandbox            $GOOGLE_BASE_URL  (consent page; demo account demo.investor@gmail.com)
   demo mailbox              $mailboxes/demo.investor@gmail.com  (every CAS opens with the PAN ABCDE1234F)
   AWS emulator (moto)       $AWS_ENDPOINT_URL  table $TABLE_NAME, key $KMS_KEY_ID

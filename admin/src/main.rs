@@ -1,9 +1,11 @@
 //! `cas-admin`: creates tenants and prints their API key once, lists and revokes keys, adds
-//! credits, and creates the local stack's AWS resources. Reads `TABLE_NAME` (and the AWS
+//! credits, sets rate limits, rotates signing keys, and creates the local stack's AWS
+//! resources. Reads `TABLE_NAME` (and the AWS
 //! environment: region, credentials, `AWS_ENDPOINT_URL`) like the functions do.
 
 use anyhow::{Context, Result, bail};
 use cas_inbox::adapters::{aws_config, dynamo::DynamoStore, provision};
+use cas_inbox::domain::model::RateLimit;
 use cas_inbox::domain::ports::{Clock, Store, SystemClock};
 use cas_inbox::domain::secrets::ApiKey;
 use cas_inbox::domain::tenants;
@@ -64,12 +66,41 @@ enum Command {
         #[arg(long)]
         amount: Decimal,
     },
+    /// Set a tenant's rate limit: REQUESTS per WINDOW_SECONDS, all its API keys together
+    /// (`--default` goes back to the default, 50 per 10 s). Over it, calls answer 429
+    /// RATE_LIMITED with Retry-After.
+    SetRateLimit {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, required_unless_present = "default", conflicts_with = "default")]
+        requests: Option<u32>,
+        #[arg(long, default_value = "1")]
+        window_seconds: u32,
+        /// Clear the tenant's own limit.
+        #[arg(long)]
+        default: bool,
+    },
+    /// Rotation step 1 for a signing-key secret (INBOX_TOKEN_SECRET_ID or
+    /// DOWNLOAD_LINK_SECRET_ID): a new key becomes current, the current one previous.
+    /// Functions pick it up at their next cold start; both keys verify meanwhile.
+    RotateKey {
+        #[arg(long)]
+        secret_id: String,
+    },
+    /// Rotation step 2, once nothing signed with the previous key is valid any more (90 days
+    /// for inbox tokens, 24 hours for download links): drop the previous key.
+    DropPreviousKey {
+        #[arg(long)]
+        secret_id: String,
+    },
     /// Create the table, KMS key alias and secrets where missing (local emulator).
     BootstrapLocal {
         #[arg(long, env = "KMS_KEY_ID")]
         kms_alias: String,
         #[arg(long, env = "INBOX_TOKEN_SECRET_ID")]
         inbox_token_secret_id: String,
+        #[arg(long, env = "DOWNLOAD_LINK_SECRET_ID")]
+        download_link_secret_id: String,
         #[arg(long, env = "GOOGLE_CLIENT_SECRET_ID")]
         google_client_secret_id: String,
         #[arg(long, env = "FILES_BUCKET")]
@@ -150,9 +181,45 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("adding credits to {tenant}"))?;
             println!("balance: {balance}");
         }
+        Command::SetRateLimit {
+            tenant,
+            requests,
+            window_seconds,
+            default,
+        } => {
+            let limit = match requests {
+                Some(requests) if !default => {
+                    Some(RateLimit::new(requests, window_seconds).map_err(anyhow::Error::msg)?)
+                }
+                _ => None,
+            };
+            if !store.set_rate_limit(&tenant, limit).await? {
+                bail!("no tenant {tenant}");
+            }
+            let shown = limit.unwrap_or(RateLimit::DEFAULT);
+            println!(
+                "rate limit of {tenant}: {} requests per {} s{}",
+                shown.requests,
+                shown.window_seconds,
+                if limit.is_none() { " (default)" } else { "" }
+            );
+        }
+        Command::RotateKey { secret_id } => {
+            let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+            let kid = provision::rotate_key_ring(&secrets, &secret_id).await?;
+            println!("{secret_id}: new current key {kid}; the old one is now previous");
+        }
+        Command::DropPreviousKey { secret_id } => {
+            let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+            match provision::drop_previous_key(&secrets, &secret_id).await? {
+                Some(kid) => println!("{secret_id}: dropped previous key {kid}"),
+                None => println!("{secret_id}: there was no previous key"),
+            }
+        }
         Command::BootstrapLocal {
             kms_alias,
             inbox_token_secret_id,
+            download_link_secret_id,
             google_client_secret_id,
             files_bucket,
             google_client_id,
@@ -163,6 +230,7 @@ async fn main() -> Result<()> {
                 kms_alias,
                 inbox_token_secret_id,
                 google_client_secret_id,
+                download_link_secret_id,
                 files_bucket,
             };
             provision::ensure_resources(&sdk, &resources, &google_client_id, &google_client_secret)

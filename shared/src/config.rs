@@ -6,10 +6,15 @@ use crate::adapters::google::GoogleUrls;
 pub struct Config {
     pub table_name: String,
     pub kms_key_id: String,
-    /// Secrets Manager id of the inbox_token HMAC key.
-    pub inbox_token_secret_id: String,
-    /// Secrets Manager id of `{"client_id", "client_secret"}` for Google.
-    pub google_client_secret_id: String,
+    /// Secrets Manager id of the inbox_token HMAC key ring (`keyring`). Only functions that
+    /// issue or verify inbox tokens are given it (template.yaml) and read it.
+    pub inbox_token_secret_id: Option<String>,
+    /// Secrets Manager id of `{"client_id", "client_secret"}` for Google. Only functions that
+    /// talk to Google are given it; `parse` and `download` are not.
+    pub google_client_secret_id: Option<String>,
+    /// Secrets Manager id of the download links' HMAC key ring (its own secret, not derived
+    /// from the inbox-token key).
+    pub download_link_secret_id: Option<String>,
     /// S3 bucket where fetched statements wait (a lifecycle rule empties `temp/` daily).
     pub files_bucket: String,
     pub google_urls: GoogleUrls,
@@ -73,8 +78,9 @@ impl Config {
         Ok(Self {
             table_name: required("TABLE_NAME")?,
             kms_key_id: required("KMS_KEY_ID")?,
-            inbox_token_secret_id: required("INBOX_TOKEN_SECRET_ID")?,
-            google_client_secret_id: required("GOOGLE_CLIENT_SECRET_ID")?,
+            inbox_token_secret_id: lookup("INBOX_TOKEN_SECRET_ID"),
+            google_client_secret_id: lookup("GOOGLE_CLIENT_SECRET_ID"),
+            download_link_secret_id: lookup("DOWNLOAD_LINK_SECRET_ID"),
             files_bucket: required("FILES_BUCKET")?,
             google_urls,
             public_base_url,
@@ -105,11 +111,12 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    const BASE: [(&str, &str); 5] = [
+    const BASE: [(&str, &str); 6] = [
         ("FILES_BUCKET", "b"),
         ("TABLE_NAME", "t"),
         ("KMS_KEY_ID", "alias/k"),
         ("INBOX_TOKEN_SECRET_ID", "s1"),
+        ("DOWNLOAD_LINK_SECRET_ID", "s3"),
         ("GOOGLE_CLIENT_SECRET_ID", "s2"),
     ];
 
@@ -133,9 +140,16 @@ mod tests {
     }
 
     #[test]
+    fn secret_ids_are_optional_here_and_required_by_the_functions_that_use_them() {
+        let c = Config::from_lookup(env(&BASE[..5])).unwrap();
+        assert_eq!(c.google_client_secret_id, None);
+        assert_eq!(c.download_link_secret_id.as_deref(), Some("s3"));
+    }
+
+    #[test]
     fn names_what_is_missing_or_wrong() {
-        let err = Config::from_lookup(env(&BASE[..4])).unwrap_err();
-        assert!(err.contains("GOOGLE_CLIENT_SECRET_ID"), "{err}");
+        let err = Config::from_lookup(env(&BASE[1..])).unwrap_err();
+        assert!(err.contains("FILES_BUCKET"), "{err}");
         let mut vars = BASE.to_vec();
         vars.push(("OAUTH_STATE_TTL_SECONDS", "-5"));
         assert!(Config::from_lookup(env(&vars)).is_err());

@@ -147,6 +147,12 @@ pub fn with_credits(mut res: Response<Body>, credits: Option<CreditUsage>) -> Re
     res
 }
 
+/// Adds `Retry-After` (seconds) to a response: what a 429 carries.
+pub fn with_retry_after(mut res: Response<Body>, seconds: u64) -> Response<Body> {
+    set(&mut res, http::header::RETRY_AFTER, &seconds.to_string());
+    res
+}
+
 pub fn json<T: Serialize>(status: StatusCode, body: &T, request_id: &str) -> Response<Body> {
     match serde_json::to_string(body) {
         Ok(text) => base(status, request_id, "application/json", Body::Text(text)),

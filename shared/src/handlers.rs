@@ -29,13 +29,24 @@ fn free(caller: &Caller) -> CreditUsage {
     }
 }
 
-/// Method check and `x-api-key`: who is calling, or the error response to send.
+/// Method check, `x-api-key` and the tenant's rate limit: who is calling, or the error
+/// response to send. Every authenticated endpoint starts here, so every authenticated request
+/// counts against the limit (failed ones too), and a refused one (429 `RATE_LIMITED` with
+/// `Retry-After`) does nothing else and costs nothing.
 async fn caller_of(app: &App, req: &Request, rid: &str) -> Result<Caller, Response<Body>> {
     let result = match require_method(req, Method::POST) {
         Ok(()) => app.inbox.authenticate(header(req, API_KEY)).await,
         Err(e) => Err(e),
     };
-    result.map_err(|e| gateway::error(&e, rid))
+    let caller = result.map_err(|e| gateway::error(&e, rid))?;
+    if let Err(limited) = app.inbox.admit(&caller).await {
+        let response = gateway::respond::<()>(Err(limited.error()), Some(free(&caller)), rid);
+        return Err(gateway::with_retry_after(
+            response,
+            limited.retry_after_seconds,
+        ));
+    }
+    Ok(caller)
 }
 
 pub async fn connect(app: Arc<App>, req: Request) -> Response<Body> {

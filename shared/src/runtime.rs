@@ -1,7 +1,7 @@
 //! What every function's `main` does: JSON logs, configuration and clients once per cold
 //! start, then serve API Gateway events with one handler.
 
-use crate::adapters::build_inbox_from_env;
+use crate::adapters::{Secrets, build_inbox_from_env};
 use crate::error::ApiError;
 use crate::gateway;
 use crate::handlers::App;
@@ -53,14 +53,45 @@ pub fn init_tracing() {
         .try_init();
 }
 
-pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+/// The secrets each function reads (and, in template.yaml, may read): no more.
+pub mod secrets {
+    use super::Secrets;
+
+    /// Only the Google client (its id goes into the consent URL).
+    pub const CONNECT: Secrets = Secrets {
+        inbox_token: false,
+        google_client: true,
+        download_links: false,
+    };
+    /// Exchanges the code with Google and issues the inbox token.
+    pub const CALLBACK: Secrets = Secrets {
+        inbox_token: true,
+        google_client: true,
+        download_links: false,
+    };
+    /// Verify the inbox token and refresh or revoke at Google.
+    pub const STATUS: Secrets = CALLBACK;
+    pub const DISCONNECT: Secrets = CALLBACK;
+    /// Also signs download links.
+    pub const CAS: Secrets = Secrets::ALL;
+    /// Checks our own download links; never talks to Google, never sees an inbox token.
+    pub const PARSE: Secrets = Secrets {
+        inbox_token: false,
+        google_client: false,
+        download_links: true,
+    };
+    pub const DOWNLOAD: Secrets = PARSE;
+}
+
+/// Serves `handler` in a function that reads only the secrets in `needs` (see [`secrets`]).
+pub async fn run<F, Fut>(needs: Secrets, handler: F) -> Result<(), lambda_http::Error>
 where
     F: Fn(Arc<App>, Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Response<Body>> + Send,
 {
     init_tracing();
     install_panic_hook();
-    let (config, inbox) = build_inbox_from_env().await.map_err(|e| {
+    let (config, inbox) = build_inbox_from_env(needs).await.map_err(|e| {
         tracing::error!(error = %e, "start-up failed");
         e
     })?;

@@ -202,6 +202,7 @@ impl TestApp {
             kms_alias: "alias/cas-inbox-test".into(),
             inbox_token_secret_id: "cas-inbox/test/inbox-token-key".into(),
             google_client_secret_id: "cas-inbox/test/google-oauth-client".into(),
+            download_link_secret_id: "cas-inbox/test/download-link-key".into(),
             files_bucket: "cas-inbox-test-files".into(),
         };
         provision::ensure_resources(&sdk, &resources, CLIENT_ID, CLIENT_SECRET)
@@ -210,8 +211,9 @@ impl TestApp {
         let config = Config {
             table_name: resources.table_name.clone(),
             kms_key_id: resources.kms_alias.clone(),
-            inbox_token_secret_id: resources.inbox_token_secret_id.clone(),
-            google_client_secret_id: resources.google_client_secret_id.clone(),
+            inbox_token_secret_id: Some(resources.inbox_token_secret_id.clone()),
+            google_client_secret_id: Some(resources.google_client_secret_id.clone()),
+            download_link_secret_id: Some(resources.download_link_secret_id.clone()),
             files_bucket: resources.files_bucket.clone(),
             google_urls: GoogleUrls::sandbox(&sandbox_url),
             public_base_url: None,
@@ -495,6 +497,16 @@ pub async fn error_code(res: reqwest::Response) -> (u16, String) {
         "error has a message: {json}"
     );
     (status, json["code"].as_str().expect("code").to_string())
+}
+
+/// Another front on a free port, serving `app` (e.g. rebuilt after a key rotation, as a
+/// function's next cold start would be). Returns its base URL.
+pub async fn spawn_front(app: Arc<App>) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind front");
+    let base_url = format!("http://{}", listener.local_addr().expect("addr"));
+    (base_url, tokio::spawn(serve_front(listener, app)))
 }
 
 /// The HTTP front: routes like the HttpApi in template.yaml and hands each request to the

@@ -27,6 +27,7 @@ async fn the_seed_flow_works_through_cargo_lambda_watch() {
         kms_alias: "alias/cas-inbox-watch".into(),
         inbox_token_secret_id: "cas-inbox/watch/inbox-token-key".into(),
         google_client_secret_id: "cas-inbox/watch/google-oauth-client".into(),
+        download_link_secret_id: "cas-inbox/watch/download-link-key".into(),
         files_bucket: "cas-inbox-watch-files".into(),
     };
     provision::ensure_resources(&sdk, &resources, CLIENT_ID, CLIENT_SECRET)
@@ -54,6 +55,10 @@ async fn the_seed_flow_works_through_cargo_lambda_watch() {
         ("TABLE_NAME", &resources.table_name),
         ("KMS_KEY_ID", &resources.kms_alias),
         ("INBOX_TOKEN_SECRET_ID", &resources.inbox_token_secret_id),
+        (
+            "DOWNLOAD_LINK_SECRET_ID",
+            &resources.download_link_secret_id,
+        ),
         (
             "GOOGLE_CLIENT_SECRET_ID",
             &resources.google_client_secret_id,

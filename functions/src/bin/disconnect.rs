@@ -2,5 +2,9 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    cas_inbox::runtime::run(cas_inbox::handlers::disconnect).await
+    cas_inbox::runtime::run(
+        cas_inbox::runtime::secrets::DISCONNECT,
+        cas_inbox::handlers::disconnect,
+    )
+    .await
 }

@@ -2,5 +2,9 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    cas_inbox::runtime::run(cas_inbox::handlers::download).await
+    cas_inbox::runtime::run(
+        cas_inbox::runtime::secrets::DOWNLOAD,
+        cas_inbox::handlers::download,
+    )
+    .await
 }

@@ -8,9 +8,12 @@
 //! | OAuth state | `OAUTH#<state>` | `STATE` |
 //! | connection | `CONN#<id>` | `CONNECTION` |
 //! | address index | `TENANT#<id>` | `EMAIL#<address>` |
+//! | rate-limit window | `RATE#<tenant id>` | `WINDOW#<start>` |
 
-use crate::domain::model::{ApiKeyRecord, Connection, ConnectionStatus, OAuthState, Tenant};
-use crate::domain::ports::{Charge, InfraError, Store};
+use crate::domain::model::{
+    ApiKeyRecord, Connection, ConnectionStatus, OAuthState, RateLimit, Tenant,
+};
+use crate::domain::ports::{Charge, InfraError, RateDecision, RateLimiter, Store, window_of};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
@@ -135,6 +138,10 @@ fn tenant_item(t: &Tenant) -> Item {
     item.insert("redirect_uris".into(), string_list(&t.redirect_uris));
     item.insert("credits".into(), n(t.credits));
     item.insert("created_at".into(), n(t.created_at));
+    if let Some(limit) = t.rate_limit {
+        item.insert("rate_limit_requests".into(), n(limit.requests));
+        item.insert("rate_limit_window_seconds".into(), n(limit.window_seconds));
+    }
     item
 }
 
@@ -146,6 +153,19 @@ fn tenant_from(item: &Item) -> Result<Tenant, InfraError> {
         redirect_uris: f.strings("redirect_uris"),
         credits: f.decimal("credits")?,
         created_at: f.num("created_at")?,
+        rate_limit: match (
+            f.opt_num("rate_limit_requests"),
+            f.opt_num("rate_limit_window_seconds"),
+        ) {
+            (Some(requests), Some(window)) => Some(
+                RateLimit::new(
+                    u32::try_from(requests).map_err(InfraError::new)?,
+                    u32::try_from(window).map_err(InfraError::new)?,
+                )
+                .map_err(InfraError)?,
+            ),
+            _ => None,
+        },
     })
 }
 
@@ -458,6 +478,33 @@ impl Store for DynamoStore {
         Fields(&out.attributes.unwrap_or_default()).decimal("credits")
     }
 
+    async fn set_rate_limit(
+        &self,
+        tenant_id: &str,
+        limit: Option<RateLimit>,
+    ) -> Result<bool, InfraError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(tenant_pk(tenant_id), TENANT_SK)))
+            .condition_expression("attribute_exists(pk)");
+        let update = match limit {
+            Some(limit) => update
+                .update_expression("SET rate_limit_requests = :r, rate_limit_window_seconds = :w")
+                .expression_attribute_values(":r", n(limit.requests))
+                .expression_attribute_values(":w", n(limit.window_seconds)),
+            None => {
+                update.update_expression("REMOVE rate_limit_requests, rate_limit_window_seconds")
+            }
+        };
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failure_update(&e) => Ok(false),
+            Err(e) => Err(err(e)),
+        }
+    }
+
     async fn put_oauth_state(&self, state: &OAuthState) -> Result<(), InfraError> {
         let mut item = key(state_pk(&state.id), STATE_SK);
         item.insert("tenant_id".into(), s(&state.tenant_id));
@@ -655,6 +702,64 @@ impl Store for DynamoStore {
             {
                 Ok(())
             }
+            Err(e) => Err(err(e)),
+        }
+    }
+}
+
+/// Window items outlive their window by this much before TTL may delete them (TTL deletes
+/// late, never early, and an expired window is never read again anyway).
+const WINDOW_TTL_MARGIN_SECONDS: i64 = 3600;
+
+/// `RateLimiter` on the same table: one item per subject and window, counted by ONE
+/// conditional `UpdateItem` — `ADD request_count 1` only while `request_count < limit` — so
+/// concurrent requests on any number of Lambda instances serialise in DynamoDB, and a refused
+/// request writes nothing.
+#[derive(Clone)]
+pub struct DynamoRateLimiter {
+    client: Client,
+    table: String,
+}
+
+impl DynamoRateLimiter {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl RateLimiter for DynamoRateLimiter {
+    async fn admit(
+        &self,
+        subject: &str,
+        limit: RateLimit,
+        now: i64,
+    ) -> Result<RateDecision, InfraError> {
+        let (start, retry_after_seconds) = window_of(now, limit.window_seconds);
+        let expires_at = start + i64::from(limit.window_seconds) + WINDOW_TTL_MARGIN_SECONDS;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                format!("RATE#{subject}"),
+                &format!("WINDOW#{start}"),
+            )))
+            .update_expression("ADD request_count :one SET expires_at = :expires")
+            .condition_expression("attribute_not_exists(request_count) OR request_count < :limit")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":limit", n(limit.requests))
+            .expression_attribute_values(":expires", n(expires_at))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(RateDecision::Admitted),
+            Err(e) if is_condition_failure_update(&e) => Ok(RateDecision::Limited {
+                retry_after_seconds,
+            }),
             Err(e) => Err(err(e)),
         }
     }

@@ -13,7 +13,10 @@ use crate::config::Config;
 use crate::domain::inbox::{Inbox, InboxSettings};
 use crate::domain::inbox_token::InboxTokenSigner;
 use crate::domain::links::LinkSigner;
-use crate::domain::ports::{Clock, InfraError, SystemClock};
+use crate::domain::ports::{
+    AccessToken, Clock, GoogleAccounts, GoogleError, GoogleTokens, InfraError, Revocation,
+    SystemClock,
+};
 use aws_config::SdkConfig;
 use std::sync::Arc;
 
@@ -23,44 +26,154 @@ pub async fn aws_config() -> SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }
 
-/// Builds the domain with real adapters: SDK clients made once, secrets read once.
+/// The secrets a function reads at its cold start; it reads no other (and its role may read
+/// no other: template.yaml gives each function exactly these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Secrets {
+    /// The inbox_token key ring: connect's callback issues tokens, status/cas/disconnect
+    /// verify them.
+    pub inbox_token: bool,
+    /// The Google OAuth client: every function that talks to Google.
+    pub google_client: bool,
+    /// The download-link key ring: `cas` signs links, `download` and `parse` check them.
+    pub download_links: bool,
+}
+
+impl Secrets {
+    pub const ALL: Secrets = Secrets {
+        inbox_token: true,
+        google_client: true,
+        download_links: true,
+    };
+}
+
+/// Builds the domain with real adapters, reading every secret (tests, tools).
 pub async fn build_inbox(
     config: &Config,
     sdk: &SdkConfig,
     clock: Arc<dyn Clock>,
 ) -> Result<Inbox, InfraError> {
+    build_inbox_with(config, sdk, clock, Secrets::ALL).await
+}
+
+/// Builds the domain with real adapters: SDK clients made once, and only the `secrets` the
+/// function uses read, once. What is not read is a stand-in that refuses (and logs).
+pub async fn build_inbox_with(
+    config: &Config,
+    sdk: &SdkConfig,
+    clock: Arc<dyn Clock>,
+    needs: Secrets,
+) -> Result<Inbox, InfraError> {
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);
-    let (signing_key, google_client) = tokio::try_join!(
-        secrets_manager::secret_string(&secrets, &config.inbox_token_secret_id),
-        secrets_manager::google_client(&secrets, &config.google_client_secret_id),
+    let id_of =
+        |wanted: bool, id: &Option<String>, variable: &str| -> Result<Option<String>, InfraError> {
+            match (wanted, id) {
+                (false, _) => Ok(None),
+                (true, Some(id)) => Ok(Some(id.clone())),
+                (true, None) => Err(InfraError(format!(
+                    "environment variable {variable} is not set"
+                ))),
+            }
+        };
+    let token_id = id_of(
+        needs.inbox_token,
+        &config.inbox_token_secret_id,
+        "INBOX_TOKEN_SECRET_ID",
     )?;
-    let signer = InboxTokenSigner::new(signing_key.as_bytes(), config.inbox_token_ttl_seconds)
-        .map_err(InfraError)?;
+    let google_id = id_of(
+        needs.google_client,
+        &config.google_client_secret_id,
+        "GOOGLE_CLIENT_SECRET_ID",
+    )?;
+    let links_id = id_of(
+        needs.download_links,
+        &config.download_link_secret_id,
+        "DOWNLOAD_LINK_SECRET_ID",
+    )?;
+    let (token_ring, google_client, link_ring) = tokio::try_join!(
+        async {
+            match &token_id {
+                Some(id) => secrets_manager::key_ring(&secrets, id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+        async {
+            match &google_id {
+                Some(id) => secrets_manager::google_client(&secrets, id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+        async {
+            match &links_id {
+                Some(id) => secrets_manager::key_ring(&secrets, id).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    )?;
+    let signer = match &token_ring {
+        Some(ring) => InboxTokenSigner::from_ring(ring, config.inbox_token_ttl_seconds),
+        None => InboxTokenSigner::not_loaded(config.inbox_token_ttl_seconds),
+    };
+    let links = link_ring
+        .as_ref()
+        .map_or_else(LinkSigner::not_loaded, LinkSigner::new);
     let http = google::http_client();
-    Ok(Inbox {
-        store: Arc::new(dynamo::DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            &config.table_name,
+    let google: Arc<dyn GoogleAccounts> = match google_client {
+        Some(credentials) => Arc::new(google::GoogleHttp::new(
+            http.clone(),
+            config.google_urls.clone(),
+            credentials,
         )),
+        None => Arc::new(NoGoogleClient),
+    };
+    let dynamo = aws_sdk_dynamodb::Client::new(sdk);
+    Ok(Inbox {
+        store: Arc::new(dynamo::DynamoStore::new(dynamo.clone(), &config.table_name)),
         keys: Arc::new(kms::KmsKeys::new(
             aws_sdk_kms::Client::new(sdk),
             &config.kms_key_id,
         )),
-        google: Arc::new(google::GoogleHttp::new(
-            http.clone(),
-            config.google_urls.clone(),
-            google_client,
-        )),
+        google,
         mailbox: Arc::new(gmail::GmailHttp::new(http, &config.google_urls.gmail)),
         files: Arc::new(s3::S3Files::new(s3_client(sdk), &config.files_bucket)),
         clock,
+        limiter: Arc::new(dynamo::DynamoRateLimiter::new(dynamo, &config.table_name)),
         signer,
-        links: LinkSigner::derive(signing_key.as_bytes()),
+        links,
         settings: InboxSettings {
             state_ttl_seconds: config.oauth_state_ttl_seconds,
             ..InboxSettings::default()
         },
     })
+}
+
+/// Google for a function that did not load the OAuth client (`parse`, `download`): every
+/// call fails as unavailable, and says why in the logs.
+struct NoGoogleClient;
+
+fn no_google_client() -> GoogleError {
+    tracing::error!("Google called in a function that did not load the OAuth client");
+    GoogleError::Unavailable("the Google client is not loaded in this function".into())
+}
+
+#[async_trait::async_trait]
+impl GoogleAccounts for NoGoogleClient {
+    fn authorize_url(&self, _: &str, _: &str, _: &str) -> String {
+        no_google_client();
+        String::new()
+    }
+    async fn exchange_code(&self, _: &str, _: &str, _: &str) -> Result<GoogleTokens, GoogleError> {
+        Err(no_google_client())
+    }
+    async fn refresh(&self, _: &str) -> Result<AccessToken, GoogleError> {
+        Err(no_google_client())
+    }
+    async fn revoke(&self, _: &str) -> Result<Revocation, GoogleError> {
+        Err(no_google_client())
+    }
+    async fn gmail_address(&self, _: &str) -> Result<String, GoogleError> {
+        Err(no_google_client())
+    }
 }
 
 /// An S3 client; against an emulator (a custom endpoint) it addresses buckets by path.
@@ -71,11 +184,11 @@ pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(config)
 }
 
-/// The same, on the system clock: what the Lambda functions use.
-pub async fn build_inbox_from_env() -> Result<(Config, Inbox), String> {
+/// The same, on the system clock, reading only `needs`: what the Lambda functions use.
+pub async fn build_inbox_from_env(needs: Secrets) -> Result<(Config, Inbox), String> {
     let config = Config::from_env()?;
     let sdk = aws_config().await;
-    let inbox = build_inbox(&config, &sdk, Arc::new(SystemClock))
+    let inbox = build_inbox_with(&config, &sdk, Arc::new(SystemClock), needs)
         .await
         .map_err(|e| e.to_string())?;
     Ok((config, inbox))

@@ -17,7 +17,30 @@ pub struct Resources {
     pub kms_alias: String,
     pub inbox_token_secret_id: String,
     pub google_client_secret_id: String,
+    pub download_link_secret_id: String,
     pub files_bucket: String,
+}
+
+/// A kid for a new key: when it was made, and a random part (two rotations in one second
+/// still differ).
+fn new_kid() -> String {
+    format!(
+        "k{}-{}",
+        chrono::Utc::now().format("%Y%m%d%H%M%S"),
+        random_token(6)
+    )
+}
+
+/// A new key ring secret (`keyring`): one current key of 48 random bytes, base64url (64
+/// characters of HMAC key), with a fresh kid.
+pub fn new_key_ring_secret() -> String {
+    serde_json::json!({
+        "current": {
+            "kid": new_kid(),
+            "key": random_token(48),
+        }
+    })
+    .to_string()
 }
 
 /// Creates whatever of `resources` is missing. The Google client secret holds the given
@@ -32,11 +55,17 @@ pub async fn ensure_resources(
     ensure_kms_alias(&aws_sdk_kms::Client::new(sdk), &resources.kms_alias).await?;
     ensure_bucket(&super::s3_client(sdk), &resources.files_bucket).await?;
     let secrets = aws_sdk_secretsmanager::Client::new(sdk);
-    // 48 random bytes, base64url: 64 characters of HMAC key.
+    // Two key rings, each its own secret: inbox tokens, and download links.
     ensure_secret(
         &secrets,
         &resources.inbox_token_secret_id,
-        &random_token(48),
+        &new_key_ring_secret(),
+    )
+    .await?;
+    ensure_secret(
+        &secrets,
+        &resources.download_link_secret_id,
+        &new_key_ring_secret(),
     )
     .await?;
     let google = serde_json::json!({
@@ -179,6 +208,64 @@ pub async fn ensure_bucket(client: &aws_sdk_s3::Client, name: &str) -> Result<()
         .send()
         .await
         .map_err(|e| s3("put lifecycle", &aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+    Ok(())
+}
+
+/// Rotation step 1 on a key-ring secret (`keyring`): a new random key becomes current, the
+/// current one previous. Returns the new kid.
+pub async fn rotate_key_ring(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+) -> Result<String, InfraError> {
+    let ring = super::secrets_manager::key_ring(client, secret_id).await?;
+    let kid = new_kid();
+    let new = crate::domain::keyring::SigningKey::new(&kid, random_token(48).as_bytes())
+        .map_err(InfraError)?;
+    let rotated = ring.rotated(new).map_err(InfraError)?;
+    put_secret(
+        client,
+        secret_id,
+        &rotated.to_secret_string().map_err(InfraError)?,
+    )
+    .await?;
+    Ok(kid)
+}
+
+/// Rotation step 2: drops the previous key (tokens and links signed with it stop verifying).
+/// Returns the kid dropped, if there was one.
+pub async fn drop_previous_key(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+) -> Result<Option<String>, InfraError> {
+    let ring = super::secrets_manager::key_ring(client, secret_id).await?;
+    let Some(previous) = ring.previous.clone() else {
+        return Ok(None);
+    };
+    let value = ring
+        .without_previous()
+        .to_secret_string()
+        .map_err(InfraError)?;
+    put_secret(client, secret_id, &value).await?;
+    Ok(Some(previous.kid))
+}
+
+async fn put_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+    value: &str,
+) -> Result<(), InfraError> {
+    client
+        .put_secret_value()
+        .secret_id(secret_id)
+        .secret_string(value)
+        .send()
+        .await
+        .map_err(|e| {
+            InfraError(format!(
+                "put secret {secret_id}: {}",
+                DisplayErrorContext(&e)
+            ))
+        })?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Secrets read once per cold start from AWS Secrets Manager.
 
+use crate::domain::keyring::KeyRing;
 use crate::domain::ports::InfraError;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
@@ -46,4 +47,11 @@ pub async fn google_client(
             "secret {secret_id} must be JSON {{\"client_id\": …, \"client_secret\": …}}"
         ))
     })
+}
+
+/// A signing key ring (`keyring`): `{"current": {kid, key}, "previous": {kid, key}}`, or the
+/// key alone as a plain string (the format before rotation existed).
+pub async fn key_ring(client: &Client, secret_id: &str) -> Result<KeyRing, InfraError> {
+    let raw = secret_string(client, secret_id).await?;
+    KeyRing::parse(&raw).map_err(|e| InfraError(format!("secret {secret_id}: {e}")))
 }

@@ -1,15 +1,15 @@
 //! In-memory stand-ins for the ports, for domain tests: a store with balances and
 //! connections, keys that do not encrypt, a mailbox scripted per test (including mails that
-//! panic or hang), and an object store in a map.
+//! panic or hang), an object store in a map, and a rate-limit counter in a map.
 
 use super::inbox::{Caller, Inbox, InboxSettings};
 use super::inbox_token::{InboxTokenSigner, InboxTokenSubject};
 use super::links::LinkSigner;
-use super::model::{ApiKeyRecord, Connection, ConnectionStatus, OAuthState, Tenant};
+use super::model::{ApiKeyRecord, Connection, ConnectionStatus, OAuthState, RateLimit, Tenant};
 use super::ports::{
     AccessToken, Charge, Clock, EncryptionContext, FileStore, GoogleAccounts, GoogleError,
-    GoogleTokens, InfraError, KeyService, MailAttachment, MailMessage, Mailbox, Revocation,
-    SearchPage, Store,
+    GoogleTokens, InfraError, KeyService, MailAttachment, MailMessage, Mailbox, RateDecision,
+    RateLimiter, Revocation, SearchPage, Store, window_of,
 };
 use async_trait::async_trait;
 use rust_decimal::Decimal;
@@ -78,6 +78,13 @@ impl Store for MemStore {
         let tenant = tenants.get_mut(id).ok_or_else(unsupported)?;
         tenant.credits += amount;
         Ok(tenant.credits)
+    }
+    async fn set_rate_limit(&self, id: &str, limit: Option<RateLimit>) -> Result<bool, InfraError> {
+        let mut tenants = self.tenants.lock().unwrap();
+        Ok(tenants
+            .get_mut(id)
+            .map(|tenant| tenant.rate_limit = limit)
+            .is_some())
     }
     async fn put_oauth_state(&self, _: &OAuthState) -> Result<(), InfraError> {
         Err(unsupported())
@@ -320,6 +327,46 @@ impl FileStore for MemFiles {
     }
 }
 
+/// The fixed-window counter in a map: what the DynamoDB one does with one conditional update
+/// (count only while under the limit), per subject and window start.
+#[derive(Default)]
+pub struct MemRateLimiter {
+    pub windows: Mutex<HashMap<(String, i64), u32>>,
+}
+
+impl MemRateLimiter {
+    /// Requests counted for `subject` in the window starting at `window_start`.
+    pub fn count(&self, subject: &str, window_start: i64) -> u32 {
+        self.windows
+            .lock()
+            .unwrap()
+            .get(&(subject.to_string(), window_start))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+#[async_trait]
+impl RateLimiter for MemRateLimiter {
+    async fn admit(
+        &self,
+        subject: &str,
+        limit: RateLimit,
+        now: i64,
+    ) -> Result<RateDecision, InfraError> {
+        let (start, retry_after_seconds) = window_of(now, limit.window_seconds);
+        let mut windows = self.windows.lock().unwrap();
+        let count = windows.entry((subject.to_string(), start)).or_default();
+        if *count >= limit.requests {
+            return Ok(RateDecision::Limited {
+                retry_after_seconds,
+            });
+        }
+        *count += 1;
+        Ok(RateDecision::Admitted)
+    }
+}
+
 pub struct FixedClock;
 
 impl Clock for FixedClock {
@@ -346,6 +393,7 @@ pub async fn inbox_with(
         redirect_uris: Vec::new(),
         credits,
         created_at: NOW,
+        rate_limit: None,
     };
     store
         .create_tenant(
@@ -398,8 +446,9 @@ pub async fn inbox_with(
         mailbox,
         files: Arc::new(MemFiles::default()),
         clock: Arc::new(FixedClock),
+        limiter: Arc::new(MemRateLimiter::default()),
         signer,
-        links: LinkSigner::derive(&[9; 32]),
+        links: LinkSigner::from_key(&[9; 32]),
         settings: InboxSettings::default(),
     };
     let caller = Caller {

@@ -7,7 +7,7 @@ use super::model::{ApiKeyRecord, Connection, ConnectionStatus, OAuthState, Tenan
 use super::pkce::Pkce;
 use super::ports::{
     Clock, EncryptionContext, FileStore, GoogleAccounts, GoogleError, InfraError, KeyService,
-    Mailbox, Revocation, Store,
+    Mailbox, RateLimiter, Revocation, Store,
 };
 use super::redirect_uri::RedirectUri;
 use super::secrets::{ApiKey, random_token};
@@ -77,6 +77,8 @@ pub struct Inbox {
     pub mailbox: Arc<dyn Mailbox>,
     pub files: Arc<dyn FileStore>,
     pub clock: Arc<dyn Clock>,
+    /// Counts every authenticated request against its tenant's rate limit (`rate_limit`).
+    pub limiter: Arc<dyn RateLimiter>,
     pub signer: InboxTokenSigner,
     pub links: LinkSigner,
     pub settings: InboxSettings,

@@ -10,6 +10,39 @@ pub struct Tenant {
     pub redirect_uris: Vec<String>,
     pub credits: Decimal,
     pub created_at: i64,
+    /// Requests admitted per window (`cas-admin set-rate-limit`); None is the default
+    /// ([`RateLimit::DEFAULT`]).
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// How many authenticated requests a tenant may make per fixed window, all its API keys
+/// together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub requests: u32,
+    pub window_seconds: u32,
+}
+
+impl RateLimit {
+    /// 50 requests per 10 seconds: the API stage's burst (50) once per window, 5 a second
+    /// sustained.
+    pub const DEFAULT: RateLimit = RateLimit {
+        requests: 50,
+        window_seconds: 10,
+    };
+
+    pub fn new(requests: u32, window_seconds: u32) -> Result<Self, String> {
+        if requests == 0 {
+            return Err("a rate limit admits at least one request".into());
+        }
+        if !(1..=3600).contains(&window_seconds) {
+            return Err("the window is 1 to 3600 seconds".into());
+        }
+        Ok(Self {
+            requests,
+            window_seconds,
+        })
+    }
 }
 
 /// An API key's record; the key itself is never stored, only its SHA-256.

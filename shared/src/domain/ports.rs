@@ -1,7 +1,7 @@
 //! The outside world as the domain sees it: small traits with AWS and Google adapters behind
 //! them (see `crate::adapters`).
 
-use super::model::{ApiKeyRecord, Connection, OAuthState, Tenant};
+use super::model::{ApiKeyRecord, Connection, OAuthState, RateLimit, Tenant};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -47,6 +47,13 @@ pub trait Store: Send + Sync {
     /// Atomically takes `amount`; never lets the balance go below zero.
     async fn charge_credits(&self, tenant_id: &str, amount: Decimal) -> Result<Charge, InfraError>;
     async fn add_credits(&self, tenant_id: &str, amount: Decimal) -> Result<Decimal, InfraError>;
+    /// Sets (or with None, clears back to the default) the tenant's rate limit; false when
+    /// there is no such tenant.
+    async fn set_rate_limit(
+        &self,
+        tenant_id: &str,
+        limit: Option<RateLimit>,
+    ) -> Result<bool, InfraError>;
 
     async fn put_oauth_state(&self, state: &OAuthState) -> Result<(), InfraError>;
     /// Removes and returns the state; a second call for the same id returns None.
@@ -75,6 +82,36 @@ pub trait Store: Send + Sync {
     async fn mark_verified(&self, id: &str, at: i64) -> Result<(), InfraError>;
     async fn mark_revoked(&self, id: &str, at: i64) -> Result<(), InfraError>;
     async fn delete_connection(&self, connection: &Connection) -> Result<(), InfraError>;
+}
+
+/// What a rate limiter says about one more request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateDecision {
+    /// Counted: the request may go on.
+    Admitted,
+    /// The window is full; nothing was counted. The next window opens in this many seconds.
+    Limited { retry_after_seconds: u64 },
+}
+
+/// A fixed-window request counter shared by every instance of every function.
+#[async_trait]
+pub trait RateLimiter: Send + Sync {
+    /// Counts one request of `subject` in the window of `limit.window_seconds` that holds
+    /// `now` (windows start at multiples of their length since the epoch), unless that window
+    /// already counted `limit.requests`.
+    async fn admit(
+        &self,
+        subject: &str,
+        limit: RateLimit,
+        now: i64,
+    ) -> Result<RateDecision, InfraError>;
+}
+
+/// The fixed window holding `now`: its start and the seconds until the next one opens.
+pub fn window_of(now: i64, window_seconds: u32) -> (i64, u64) {
+    let length = i64::from(window_seconds.max(1));
+    let start = now - now.rem_euclid(length);
+    (start, (start + length - now) as u64)
 }
 
 /// KMS-style envelope: the context is bound to the ciphertext and must match on decrypt.

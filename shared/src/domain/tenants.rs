@@ -51,6 +51,7 @@ pub async fn create_tenant(
         redirect_uris: uris,
         credits,
         created_at: now,
+        rate_limit: None,
     };
     let key = key.unwrap_or_else(ApiKey::generate);
     let key_record = new_key_record(&tenant.id, "default", now);
