@@ -238,3 +238,62 @@ async fn when_google_is_unreachable_calls_fail_with_502_and_keep_the_connection(
         .any(|i| i["pk"].as_s().unwrap().starts_with("CONN#"));
     assert!(kept);
 }
+
+/// Two callbacks for one address at once (a double click on Allow, two tabs): the index write
+/// is conditional, so exactly one of them replaces the old connection and the other is told
+/// to read again; no second live connection with its own tokens is left behind.
+#[tokio::test]
+async fn racing_callbacks_for_one_address_leave_one_live_connection() {
+    use cas_inbox::domain::ports::Saved;
+    let app = TestApp::spawn().await;
+    let first = app.connect_inbox().await;
+    let store = app.app.inbox.store.clone();
+    let old = store
+        .connection_id_for_email(&app.tenant_id, &first.email)
+        .await
+        .unwrap()
+        .unwrap();
+    let original = store.connection(&old).await.unwrap().unwrap();
+    let with_id = |id: &str| {
+        let mut c = original.clone();
+        c.id = id.to_string();
+        c
+    };
+    let (b, c) = (with_id("conn-race-b"), with_id("conn-race-c"));
+    let (saved_b, saved_c) = tokio::join!(
+        store.save_connection(&b, Some(&old)),
+        store.save_connection(&c, Some(&old))
+    );
+    let outcomes = [saved_b.unwrap(), saved_c.unwrap()];
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == Saved::Saved).count(),
+        1,
+        "{outcomes:?}"
+    );
+    let winner = store
+        .connection_id_for_email(&app.tenant_id, &first.email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(store.connection(&old).await.unwrap().is_none());
+    let mut live = Vec::new();
+    for id in [&b.id, &c.id] {
+        if store.connection(id).await.unwrap().is_some() {
+            live.push(id.clone());
+        }
+    }
+    assert_eq!(live, [winner.clone()]);
+
+    // A callback that read the index before the winner wrote it changes nothing.
+    let late = with_id("conn-race-late");
+    assert_eq!(
+        store.save_connection(&late, Some(&old)).await.unwrap(),
+        Saved::Superseded
+    );
+    assert!(store.connection(&late.id).await.unwrap().is_none());
+    // The real callback reads again and replaces the winner.
+    let again = app.connect_inbox().await;
+    assert_eq!(status(&app, &again.inbox_token).await.status(), 200);
+    assert!(store.connection(&winner).await.unwrap().is_none());
+    assert_eq!(status(&app, &first.inbox_token).await.status(), 401);
+}

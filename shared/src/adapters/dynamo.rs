@@ -13,11 +13,14 @@
 use crate::domain::model::{
     ApiKeyRecord, Connection, ConnectionStatus, OAuthState, RateLimit, Tenant,
 };
-use crate::domain::ports::{Charge, InfraError, RateDecision, RateLimiter, Store, window_of};
+use crate::domain::ports::{
+    Charge, InfraError, RateDecision, RateLimiter, Saved, Store, window_of,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
@@ -587,7 +590,7 @@ impl Store for DynamoStore {
         &self,
         connection: &Connection,
         replaces: Option<&str>,
-    ) -> Result<(), InfraError> {
+    ) -> Result<Saved, InfraError> {
         let mut index = key(
             tenant_pk(&connection.tenant_id),
             &email_sk(&connection.email),
@@ -604,11 +607,23 @@ impl Store for DynamoStore {
                 )
                 .build())
         };
+        // The index still names the connection this one replaces (or none): two callbacks for
+        // one address cannot both win, so at most one connection per address stays live.
+        let index_put = match replaces {
+            Some(old) => Put::builder()
+                .condition_expression("connection_id = :previous")
+                .expression_attribute_values(":previous", s(old)),
+            None => Put::builder().condition_expression("attribute_not_exists(pk)"),
+        }
+        .table_name(&self.table)
+        .set_item(Some(index))
+        .build()
+        .map_err(InfraError::new)?;
         let mut tx = self
             .client
             .transact_write_items()
             .transact_items(put(connection_item(connection))?)
-            .transact_items(put(index)?);
+            .transact_items(TransactWriteItem::builder().put(index_put).build());
         if let Some(old) = replaces.filter(|old| *old != connection.id) {
             tx = tx.transact_items(
                 TransactWriteItem::builder()
@@ -622,8 +637,20 @@ impl Store for DynamoStore {
                     .build(),
             );
         }
-        tx.send().await.map_err(err)?;
-        Ok(())
+        match tx.send().await {
+            Ok(_) => Ok(Saved::Saved),
+            Err(e) => match e.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(cancelled))
+                    if cancelled
+                        .cancellation_reasons()
+                        .iter()
+                        .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
+                {
+                    Ok(Saved::Superseded)
+                }
+                _ => Err(err(e)),
+            },
+        }
     }
 
     async fn update_access_token(

@@ -9,7 +9,7 @@ use super::model::{ApiKeyRecord, Connection, ConnectionStatus, OAuthState, RateL
 use super::ports::{
     AccessToken, Charge, Clock, EncryptionContext, FileStore, GoogleAccounts, GoogleError,
     GoogleTokens, InfraError, KeyService, MailAttachment, MailMessage, Mailbox, RateDecision,
-    RateLimiter, Revocation, SearchPage, Store, window_of,
+    RateLimiter, Revocation, Saved, SearchPage, Store, window_of,
 };
 use async_trait::async_trait;
 use rust_decimal::Decimal;
@@ -102,12 +102,12 @@ impl Store for MemStore {
     ) -> Result<Option<String>, InfraError> {
         Err(unsupported())
     }
-    async fn save_connection(&self, c: &Connection, _: Option<&str>) -> Result<(), InfraError> {
+    async fn save_connection(&self, c: &Connection, _: Option<&str>) -> Result<Saved, InfraError> {
         self.connections
             .lock()
             .unwrap()
             .insert(c.id.clone(), c.clone());
-        Ok(())
+        Ok(Saved::Saved)
     }
     async fn update_access_token(
         &self,

@@ -7,7 +7,7 @@ use super::model::{ApiKeyRecord, Connection, ConnectionStatus, OAuthState, Tenan
 use super::pkce::Pkce;
 use super::ports::{
     Clock, EncryptionContext, FileStore, GoogleAccounts, GoogleError, InfraError, KeyService,
-    Mailbox, RateLimiter, Revocation, Store,
+    Mailbox, RateLimiter, Revocation, Saved, Store,
 };
 use super::redirect_uri::RedirectUri;
 use super::secrets::{ApiKey, random_token};
@@ -18,6 +18,10 @@ use std::sync::Arc;
 
 pub const GMAIL_READONLY_SCOPE: &str = "https://www.googleapis.com/auth/gmail.readonly";
 /// The scopes we ask for: read-only Gmail, plus the address it belongs to.
+/// Conditional writes a callback tries before giving up on a connection index that keeps
+/// changing under it.
+const SAVE_ATTEMPTS: usize = 5;
+
 pub const REQUESTED_SCOPES: [&str; 3] = ["openid", "email", GMAIL_READONLY_SCOPE];
 pub const MAX_APP_STATE_LEN: usize = 512;
 /// A cached access token is reused only while it has at least this long to live.
@@ -297,16 +301,39 @@ impl Inbox {
             last_verified_at: Some(now),
             revoked_at: None,
         };
-        // Reconnecting the same address replaces the old connection (and so its inbox_token).
-        let previous = self
-            .store
-            .connection_id_for_email(&state.tenant_id, &email)
-            .await
-            .map_err(server_error)?;
-        self.store
-            .save_connection(&connection, previous.as_deref())
-            .await
-            .map_err(server_error)?;
+        // Reconnecting the same address replaces the old connection (and so its inbox_token);
+        // the write is conditional on the index naming the one read, so of two racing
+        // callbacks each replaces the other's in turn and one connection is left.
+        let mut replaced = None;
+        for _ in 0..SAVE_ATTEMPTS {
+            let previous = self
+                .store
+                .connection_id_for_email(&state.tenant_id, &email)
+                .await
+                .map_err(server_error)?;
+            match self
+                .store
+                .save_connection(&connection, previous.as_deref())
+                .await
+                .map_err(server_error)?
+            {
+                Saved::Saved => {
+                    replaced = Some(previous);
+                    break;
+                }
+                Saved::Superseded => continue,
+            }
+        }
+        let Some(previous) = replaced else {
+            tracing::error!(tenant_id = %state.tenant_id, "connection index kept changing");
+            return Err("server_error");
+        };
+        // The replaced connection's fetched files go with it.
+        if let Some(old) = previous.filter(|old| *old != connection.id)
+            && let Err(e) = self.files.delete_prefix(&files_prefix(&old)).await
+        {
+            tracing::warn!(error = %e, "deleting a replaced connection's files failed");
+        }
         let token = self
             .signer
             .issue(

@@ -17,6 +17,14 @@ impl InfraError {
     }
 }
 
+/// What [`Store::save_connection`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Saved {
+    Saved,
+    /// The address's index no longer named the connection to replace: read it and try again.
+    Superseded,
+}
+
 /// Result of taking credits from a tenant's balance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Charge {
@@ -66,12 +74,14 @@ pub trait Store: Send + Sync {
         email: &str,
     ) -> Result<Option<String>, InfraError>;
     /// Stores a new connection; when `replaces` names an older one of the same tenant and
-    /// address, that one is deleted in the same transaction.
+    /// address, that one is deleted in the same transaction. The write is conditional on the
+    /// tenant's index for the address still naming `replaces` (or nothing): if another
+    /// callback saved in between, nothing is written and the answer is `Superseded`.
     async fn save_connection(
         &self,
         connection: &Connection,
         replaces: Option<&str>,
-    ) -> Result<(), InfraError>;
+    ) -> Result<Saved, InfraError>;
     async fn update_access_token(
         &self,
         id: &str,
