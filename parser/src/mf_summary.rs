@@ -16,7 +16,7 @@ use crate::model::{CasType, MutualFundFolio, Portfolio, PortfolioMeta, Scheme, S
 use crate::money::parse_amount;
 use crate::mutual_fund::{investor_block, iso_date, rta_portfolio};
 use crate::pdf::{Line, Statement, TextRun};
-use crate::reconcile::{Reconciliation, valuation_tolerance};
+use crate::reconcile::Reconciliation;
 use crate::{CasKind, CasVariant, ParseError};
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -376,14 +376,7 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
         );
     }
     for scheme in reader.folios.iter().flat_map(|f| &f.schemes) {
-        if !scheme.nav.is_zero() {
-            reconciliation.line(
-                || format!("{}: units × NAV against the market value", scheme.name),
-                (scheme.units * scheme.nav).round_dp(2),
-                scheme.value,
-                valuation_tolerance(scheme.units, scheme.nav),
-            );
-        }
+        reconciliation.valuation(scheme);
     }
     let mut warnings = Vec::new();
     let reconciled = reconciliation.finish(&mut warnings);

@@ -6,6 +6,7 @@
 //! naming what differs and by how much. A statement that prints no total cannot vouch for
 //! itself: it reads `reconciled: false` with a warning saying so.
 
+use crate::model::Scheme;
 use rust_decimal::Decimal;
 
 /// A paisa: the tolerance per summed line of a printed money total.
@@ -47,6 +48,20 @@ impl Reconciliation {
         tolerance: Decimal,
     ) {
         self.compare(what, read, printed, tolerance);
+    }
+
+    /// A scheme's closing units × NAV against its printed value, one paisa plus the NAV's own
+    /// rounding apart at most; a NAV printed as `N.A.` (read as zero) cannot be checked.
+    pub fn valuation(&mut self, scheme: &Scheme) {
+        if scheme.nav.is_zero() {
+            return;
+        }
+        self.line(
+            || format!("{}: closing units × NAV against the value", scheme.name),
+            (scheme.units * scheme.nav).round_dp(2),
+            scheme.value,
+            valuation_tolerance(scheme.units, scheme.nav),
+        );
     }
 
     /// A count the statement prints (folios, accounts) against the number read.
@@ -107,7 +122,7 @@ impl Reconciliation {
 
 /// Tolerance for `units × NAV = value`: a paisa, plus the NAV's own rounding (half its last
 /// printed digit) times the units.
-pub fn valuation_tolerance(units: Decimal, nav: Decimal) -> Decimal {
+fn valuation_tolerance(units: Decimal, nav: Decimal) -> Decimal {
     let half_digit = Decimal::new(5, nav.scale() + 1);
     PAISA + units.abs() * half_digit
 }

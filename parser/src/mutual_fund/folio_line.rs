@@ -25,7 +25,7 @@ static KYC: LazyLock<Regex> =
 static PAN_STATUS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\bPAN\s*:\s*(NOT\s+OK|OK)\b").expect("valid regex"));
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FolioLine {
     /// As printed, spaces collapsed: `1234567 / 89`. Empty when the line prints none.
     pub number: String,

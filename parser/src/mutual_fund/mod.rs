@@ -27,7 +27,7 @@ use crate::model::{
 };
 use crate::money::parse_amount;
 use crate::pdf::{Line, Statement};
-use crate::reconcile::{Reconciliation, UNIT_TOLERANCE, valuation_tolerance};
+use crate::reconcile::{Reconciliation, UNIT_TOLERANCE};
 use crate::redact;
 use crate::{CasKind, CasVariant, ParseError};
 use portfolio_summary::PortfolioSummary as PrintedSummary;
@@ -373,12 +373,7 @@ impl Reader {
         if self.folio.is_none() {
             self.warn(format!("{}: a scheme before any folio line", header.name));
         }
-        let line = self.folio.clone().unwrap_or(FolioLine {
-            number: String::new(),
-            pan: None,
-            kyc: None,
-            pan_status: None,
-        });
+        let line = self.folio.clone().unwrap_or_default();
         let found = self
             .folios
             .iter()
@@ -461,14 +456,7 @@ impl Reader {
                 UNIT_TOLERANCE,
             );
         }
-        if !scheme.nav.is_zero() {
-            self.reconciliation.line(
-                || format!("{}: closing units × NAV against the valuation", scheme.name),
-                (scheme.units * scheme.nav).round_dp(2),
-                scheme.value,
-                valuation_tolerance(scheme.units, scheme.nav),
-            );
-        }
+        self.reconciliation.valuation(&scheme);
         let folio = &mut self.folios[folio];
         folio.value += scheme.value;
         folio.schemes.push(scheme);
