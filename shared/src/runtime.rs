@@ -40,17 +40,43 @@ where
         })
 }
 
+/// The build's version: the `cas-inbox` crate's version, plus `+<git commit>` when the build
+/// knew it (shared/build.rs; a build from a tarball has the plain version).
+pub const VERSION: &str = env!("CAS_BUILD_VERSION");
+
 /// Structured JSON logs to stdout (CloudWatch). Tokens, codes and keys are never logged.
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
+    let _ = json_logs(std::io::stdout)
         .with_env_filter(filter)
+        .try_init();
+}
+
+/// The log format of every function, writing to `writer`.
+fn json_logs<W>(
+    writer: W,
+) -> tracing_subscriber::fmt::SubscriberBuilder<
+    tracing_subscriber::fmt::format::JsonFields,
+    tracing_subscriber::fmt::format::Format<tracing_subscriber::fmt::format::Json, ()>,
+    tracing_subscriber::filter::LevelFilter,
+    W,
+>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
+        .json()
         .with_current_span(false)
         .with_target(false)
         .without_time()
-        .try_init();
+        .with_writer(writer)
+}
+
+/// The first line a function logs: which build is running (and, on Lambda, which function).
+pub fn log_cold_start() {
+    let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
+    tracing::info!(version = VERSION, %function, "cold start");
 }
 
 /// The secrets each function reads (and, in template.yaml, may read): no more.
@@ -90,6 +116,7 @@ where
     Fut: Future<Output = Response<Body>> + Send,
 {
     init_tracing();
+    log_cold_start();
     install_panic_hook();
     let (config, inbox) = build_inbox_from_env(needs).await.map_err(|e| {
         tracing::error!(error = %e, "start-up failed");
@@ -117,6 +144,36 @@ mod tests {
     use crate::adapters::pdf_fetch::FetchPolicy;
     use crate::domain::fakes::{ScriptedMailbox, inbox_with};
     use rust_decimal::Decimal;
+
+    #[test]
+    fn the_cold_start_line_names_the_version() {
+        #[derive(Clone, Default)]
+        struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Captured {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = json_logs(move || writer.clone()).finish();
+        tracing::subscriber::with_default(subscriber, log_cold_start);
+
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(line["level"], "INFO", "{text}");
+        assert_eq!(line["fields"]["message"], "cold start", "{text}");
+        assert_eq!(line["fields"]["version"], VERSION, "{text}");
+        assert!(
+            VERSION == env!("CARGO_PKG_VERSION")
+                || VERSION.starts_with(&format!("{}+", env!("CARGO_PKG_VERSION"))),
+            "{VERSION}"
+        );
+    }
 
     #[tokio::test]
     async fn a_panicking_handler_is_a_500_that_does_not_repeat_its_message() {
