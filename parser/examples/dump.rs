@@ -15,7 +15,7 @@ fn main() {
         Ok(st) => {
             println!(
                 "kind: {:?}, variant: {:?}, pages: {}",
-                st.kind,
+                st.issuer,
                 st.variant,
                 st.pages.len()
             );

@@ -5,16 +5,8 @@
 //! vertically in the margin (possibly one glyph per run), so line grouping
 //! would miss them.
 
+use crate::model::Issuer;
 use crate::pdf::Page;
-
-/// The issuer of a CAS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CasKind {
-    Cams,
-    Kfintech,
-    Cdsl,
-    Nsdl,
-}
 
 /// Detailed (with transactions) or summary statement, where the text says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,7 +22,7 @@ pub enum CasVariant {
 /// Result of [`detect`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Detection {
-    pub kind: CasKind,
+    pub issuer: Issuer,
     pub variant: CasVariant,
 }
 
@@ -59,8 +51,8 @@ pub fn detect(pages: &[Page]) -> Option<Detection> {
 pub fn detect_text(text: &str) -> Option<Detection> {
     let norm = normalize(text);
     // The RTA watermarks are unique to their issuer; check them first.
-    let rta = [(CAMS, CasKind::Cams), (KFINTECH, CasKind::Kfintech)];
-    if let Some(kind) = earliest(&norm, &rta) {
+    let rta = [(CAMS, Issuer::Cams), (KFINTECH, Issuer::Kfintech)];
+    if let Some(issuer) = earliest(&norm, &rta) {
         let variant = if norm.contains("consolidatedaccountsummary") {
             CasVariant::Summary
         } else if norm.contains("consolidatedaccountstatement") {
@@ -68,18 +60,18 @@ pub fn detect_text(text: &str) -> Option<Detection> {
         } else {
             CasVariant::Unknown
         };
-        return Some(Detection { kind, variant });
+        return Some(Detection { issuer, variant });
     }
     // A depository statement can name the other depository (an investor may
     // hold accounts with both); the marker printed first is the issuer's header.
-    let depository = [(CDSL, CasKind::Cdsl), (NSDL, CasKind::Nsdl)];
-    earliest(&norm, &depository).map(|kind| Detection {
-        kind,
+    let depository = [(CDSL, Issuer::Cdsl), (NSDL, Issuer::Nsdl)];
+    earliest(&norm, &depository).map(|issuer| Detection {
+        issuer,
         variant: CasVariant::Unknown,
     })
 }
 
-fn earliest(norm: &str, markers: &[(&str, CasKind)]) -> Option<CasKind> {
+fn earliest(norm: &str, markers: &[(&str, Issuer)]) -> Option<Issuer> {
     markers
         .iter()
         .filter_map(|(m, kind)| norm.find(m).map(|pos| (pos, *kind)))
@@ -101,18 +93,18 @@ mod tests {
     #[test]
     fn detects_each_issuer() {
         let d = detect_text("Consolidated Account Statement\nC\nA\nM\nS\nCASWS-123").unwrap();
-        assert_eq!((d.kind, d.variant), (CasKind::Cams, CasVariant::Detailed));
+        assert_eq!((d.issuer, d.variant), (Issuer::Cams, CasVariant::Detailed));
         let d = detect_text("Consolidated Account Summary KFINCASWS-1").unwrap();
         assert_eq!(
-            (d.kind, d.variant),
-            (CasKind::Kfintech, CasVariant::Summary)
+            (d.issuer, d.variant),
+            (Issuer::Kfintech, CasVariant::Summary)
         );
         let d = detect_text(
             "CENTRAL DEPOSITORY SERVICES (INDIA) LIMITED ... NSDL Consolidated Account Statement",
         );
-        assert_eq!(d.unwrap().kind, CasKind::Cdsl);
+        assert_eq!(d.unwrap().issuer, Issuer::Cdsl);
         let d = detect_text("NSDL Consolidated Account Statement");
-        assert_eq!(d.unwrap().kind, CasKind::Nsdl);
+        assert_eq!(d.unwrap().issuer, Issuer::Nsdl);
         assert_eq!(detect_text("Hello"), None);
         assert_eq!(detect_text("Consolidated Account Statement"), None);
     }
@@ -134,6 +126,6 @@ mod tests {
         let late = [page(1, "cover"), page(2, "notes"), page(3, marker)];
         assert_eq!(detect(&late), None);
         let early = [page(1, "cover"), page(2, marker), page(3, "notes")];
-        assert_eq!(detect(&early).unwrap().kind, CasKind::Nsdl);
+        assert_eq!(detect(&early).unwrap().issuer, Issuer::Nsdl);
     }
 }

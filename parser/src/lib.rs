@@ -6,7 +6,7 @@
 //!
 //! * [`open`] decrypts a statement (RC4-40/128, AES-128, AES-256) with its
 //!   password, extracts positioned text per page and detects the issuer
-//!   ([`CasKind`]) and, for CAMS/KFintech, detailed vs summary ([`CasVariant`]).
+//!   ([`Issuer`], also `meta.issuer` and the service's issuer) and, for CAMS/KFintech, detailed vs summary ([`CasVariant`]).
 //!   [`pdf::extract_pages`] does the same without detection.
 //! * A [`Page`] holds [`TextRun`]s (x, y, font size, text) in drawing order;
 //!   [`Page::lines`] / [`pdf::group_lines`] group them into visual [`Line`]s.
@@ -34,7 +34,8 @@ mod redact;
 mod security;
 pub mod transaction_type;
 
-pub use detect::{CasKind, CasVariant};
+pub use detect::CasVariant;
+pub use model::{CasType, Issuer};
 pub use pdf::{Line, Page, Statement, TextRun, open};
 
 /// Why a statement could not be read.
@@ -67,8 +68,8 @@ pub fn parse(bytes: &[u8], password: &str) -> Result<model::Portfolio, ParseErro
 /// reader for its kind. [`parse`] is `open` then this; tests and fuzzers build statements in
 /// memory and call it directly.
 pub fn read(statement: &Statement) -> Result<model::Portfolio, ParseError> {
-    let mut portfolio = match (statement.kind, statement.variant) {
-        (CasKind::Cdsl | CasKind::Nsdl, _) => depository::parse(statement),
+    let mut portfolio = match (statement.issuer, statement.variant) {
+        (Issuer::Cdsl | Issuer::Nsdl, _) => depository::parse(statement),
         (_, CasVariant::Summary) => mf_summary::parse(statement),
         _ => mutual_fund::parse(statement),
     }?;

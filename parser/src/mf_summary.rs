@@ -12,12 +12,12 @@
 //! column; a run belongs to the column whose anchor is nearest (left edge for text and dates,
 //! right edge for the right-aligned numbers).
 
-use crate::model::{CasType, MutualFundFolio, Portfolio, PortfolioMeta, Scheme, StatementPeriod};
+use crate::model::{MutualFundFolio, Portfolio, PortfolioMeta, Scheme, StatementPeriod};
 use crate::money::parse_amount;
 use crate::mutual_fund::{investor_block, iso_date, rta_portfolio};
 use crate::pdf::{Line, Statement, TextRun};
 use crate::reconcile::Reconciliation;
-use crate::{CasKind, CasVariant, ParseError};
+use crate::{CasVariant, ParseError};
 use regex::Regex;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -317,11 +317,10 @@ impl Reader {
 
 /// Reads a CAMS or KFintech summary statement.
 pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
-    let issuer = match statement.kind {
-        CasKind::Cams => "cams",
-        CasKind::Kfintech => "kfintech",
-        _ => return Err(ParseError::UnsupportedFormat),
-    };
+    let issuer = statement.issuer;
+    if issuer.is_depository() {
+        return Err(ParseError::UnsupportedFormat);
+    }
     if statement.variant != CasVariant::Summary {
         return Err(ParseError::UnsupportedFormat);
     }
@@ -381,8 +380,8 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
     let mut warnings = Vec::new();
     let reconciled = reconciliation.finish(&mut warnings);
     let meta = PortfolioMeta {
-        cas_type: CasType::CamsKfintech,
-        issuer: issuer.into(),
+        cas_type: issuer.cas_type(),
+        issuer,
         statement_kind: Some("summary".into()),
         generated_at: None,
         statement_period: StatementPeriod {

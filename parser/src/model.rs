@@ -36,6 +36,81 @@ pub enum CasType {
     Nsdl,
 }
 
+impl CasType {
+    /// The vendor's name for it, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CamsKfintech => "CAMS_KFINTECH",
+            Self::Cdsl => "CDSL",
+            Self::Nsdl => "NSDL",
+        }
+    }
+}
+
+/// Who issued a statement: one of the two mutual-fund registrars (CAMS, KFintech) or one of
+/// the two depositories (CDSL, NSDL). The one issuer enum of the crate and of the service:
+/// detection ([`crate::open`]), the readers, `meta.issuer` and the listed files' `cas_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Issuer {
+    Cams,
+    Kfintech,
+    Cdsl,
+    Nsdl,
+}
+
+impl Issuer {
+    pub const ALL: [Issuer; 4] = [Self::Cams, Self::Kfintech, Self::Cdsl, Self::Nsdl];
+
+    /// `cams`, `kfintech`, `cdsl` or `nsdl`, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cams => "cams",
+            Self::Kfintech => "kfintech",
+            Self::Cdsl => "cdsl",
+            Self::Nsdl => "nsdl",
+        }
+    }
+
+    /// The vendor's `meta.cas_type`: both registrars' statements share one.
+    pub fn cas_type(self) -> CasType {
+        match self {
+            Self::Cams | Self::Kfintech => CasType::CamsKfintech,
+            Self::Cdsl => CasType::Cdsl,
+            Self::Nsdl => CasType::Nsdl,
+        }
+    }
+
+    /// Whether this is a depository (CDSL, NSDL) rather than a mutual-fund registrar.
+    pub fn is_depository(self) -> bool {
+        matches!(self, Self::Cdsl | Self::Nsdl)
+    }
+}
+
+impl std::fmt::Display for Issuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not one of the four issuers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown issuer {0:?}; use cams, kfintech, cdsl or nsdl")]
+pub struct UnknownIssuer(pub String);
+
+impl std::str::FromStr for Issuer {
+    type Err = UnknownIssuer;
+
+    /// Case-insensitive, surrounding white space ignored.
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let name = raw.trim();
+        Self::ALL
+            .into_iter()
+            .find(|issuer| issuer.as_str().eq_ignore_ascii_case(name))
+            .ok_or_else(|| UnknownIssuer(name.to_string()))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PortfolioMeta {
     /// `CAMS_KFINTECH`, `CDSL` or `NSDL`.
@@ -46,7 +121,7 @@ pub struct PortfolioMeta {
     pub statement_period: StatementPeriod,
     /// Extension: who issued the statement, `cams`, `kfintech`, `cdsl` or `nsdl` (the listed
     /// files' `cas_type`).
-    pub issuer: String,
+    pub issuer: Issuer,
     /// Extension: `detailed` or `summary` where the statement says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statement_kind: Option<String>,
@@ -455,6 +530,27 @@ mod tests {
         assert_eq!(parsed.summary.total_value, Decimal::new(12345678, 2));
         assert_eq!(parsed.meta.cas_type, CasType::CamsKfintech);
         assert_eq!(serde_json::to_value(&parsed).unwrap(), value);
+    }
+
+    #[test]
+    fn issuers_serialize_as_their_names_and_parse_back() {
+        for issuer in Issuer::ALL {
+            let name = serde_json::to_value(issuer).unwrap();
+            assert_eq!(name, json!(issuer.as_str()));
+            assert_eq!(issuer.to_string(), issuer.as_str());
+            assert_eq!(
+                format!(" {} ", issuer.as_str().to_uppercase()).parse(),
+                Ok(issuer)
+            );
+            let vendor = serde_json::to_value(issuer.cas_type()).unwrap();
+            assert_eq!(vendor, json!(issuer.cas_type().as_str()));
+        }
+        assert_eq!(Issuer::Kfintech.cas_type(), CasType::CamsKfintech);
+        assert!(Issuer::Nsdl.is_depository() && !Issuer::Cams.is_depository());
+        assert_eq!(
+            "zerodha".parse::<Issuer>(),
+            Err(UnknownIssuer("zerodha".into()))
+        );
     }
 
     #[test]

@@ -15,7 +15,8 @@ use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use crate::ParseError;
 use crate::content::{Operand, Operation, Operations};
-use crate::detect::{self, CasKind, CasVariant};
+use crate::detect::{self, CasVariant};
+use crate::model::Issuer;
 use crate::security;
 
 /// Largest statement we accept (checked before any parsing). Real CAS PDFs
@@ -53,7 +54,7 @@ pub const LINE_TOLERANCE: f32 = 2.0;
 /// An opened, recognised CAS statement.
 #[derive(Debug, Clone)]
 pub struct Statement {
-    pub kind: CasKind,
+    pub issuer: Issuer,
     pub variant: CasVariant,
     pub pages: Vec<Page>,
 }
@@ -191,7 +192,7 @@ pub fn open(bytes: &[u8], password: &str) -> Result<Statement, ParseError> {
     let pages = extract_pages(bytes, password)?;
     let detection = detect::detect(&pages).ok_or(ParseError::UnsupportedFormat)?;
     Ok(Statement {
-        kind: detection.kind,
+        issuer: detection.issuer,
         variant: detection.variant,
         pages,
     })

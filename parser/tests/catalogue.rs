@@ -4,7 +4,7 @@
 
 mod common;
 
-use cas_parser::CasKind;
+use cas_parser::Issuer;
 use cas_parser::model::{MutualFundFolio, Portfolio, Scheme, Transaction};
 use common::layout::{Layout, X_DATE, X_DESC, X_NUMBERS};
 use rust_decimal::Decimal;
@@ -138,7 +138,7 @@ fn investor_and_summary(l: &mut Layout, folios: &[Folio]) {
     l.next();
 }
 
-fn statement(kind: CasKind, folios: &[Folio]) -> cas_parser::Statement {
+fn statement(kind: Issuer, folios: &[Folio]) -> cas_parser::Statement {
     let mut l = Layout::new(kind, "01-Jan-2025 To 31-Dec-2025");
     investor_and_summary(&mut l, folios);
     l.table_header();
@@ -156,7 +156,7 @@ fn statement(kind: CasKind, folios: &[Folio]) -> cas_parser::Statement {
     l.statement()
 }
 
-fn read(kind: CasKind, folios: &[Folio]) -> Portfolio {
+fn read(kind: Issuer, folios: &[Folio]) -> Portfolio {
     cas_parser::read(&statement(kind, folios)).expect("reads")
 }
 
@@ -166,7 +166,7 @@ const FOLIO: &str = "Folio No: 1234567 / 89    PAN: ABCDE1234F    KYC: OK    PAN
 /// One CAMS folio of one fund house.
 fn one(line: &str, blocks: Vec<Block>) -> Portfolio {
     read(
-        CasKind::Cams,
+        Issuer::Cams,
         &[Folio {
             amc: AMC,
             line,
@@ -229,7 +229,7 @@ fn statement_period_is_read() {
     let p = folio_of_portfolio();
     assert_eq!(p.meta.statement_period.from.as_deref(), Some("2025-01-01"));
     assert_eq!(p.meta.statement_period.to.as_deref(), Some("2025-12-31"));
-    assert_eq!(p.meta.issuer, "cams");
+    assert_eq!(p.meta.issuer.as_str(), "cams");
 }
 
 fn folio_of_portfolio() -> Portfolio {
@@ -247,7 +247,7 @@ fn folio_of_portfolio() -> Portfolio {
 fn each_folio_keeps_its_own_fund_house() {
     let heading = |code: &'static str| vec!["DEMO INVESTOR", code, "Registrar : CAMS"];
     let p = read(
-        CasKind::Cams,
+        Issuer::Cams,
         &[
             Folio {
                 amc: "Nippon India Mutual Fund",
@@ -331,7 +331,7 @@ fn folio_without_pan_keeps_pan_status_out_of_the_pan() {
 // casparser #16 (tab-separated folio line with masked PAN)
 #[test]
 fn folio_line_in_separate_runs_with_masked_pan() {
-    let mut l = Layout::new(CasKind::Cams, "01-Jan-2025 To 31-Dec-2025");
+    let mut l = Layout::new(Issuer::Cams, "01-Jan-2025 To 31-Dec-2025");
     let blocks = vec![plain(vec![
         "DEMO INVESTOR",
         "GD65-IDFC Low Duration Fund-Growth-(Direct Plan) (Advisor: INA000000000) Registrar : CAMS",
@@ -698,7 +698,7 @@ fn registrar_token_variants() {
 // nor part of the name.
 #[test]
 fn watermark_fragments_stay_out_of_the_header() {
-    let mut l = Layout::new(CasKind::Kfintech, "01-Jan-2025 To 31-Dec-2025");
+    let mut l = Layout::new(Issuer::Kfintech, "01-Jan-2025 To 31-Dec-2025");
     let b = plain(vec![]);
     let folios = [Folio {
         amc: AMC,
@@ -747,7 +747,7 @@ fn nominees_with_empty_slots_dropped() {
 // casparser #16: Closing + NAV + Valuation on one line (older footer)
 #[test]
 fn closing_nav_and_valuation_on_one_line() {
-    let mut l = Layout::new(CasKind::Cams, "01-Jan-2025 To 31-Dec-2025");
+    let mut l = Layout::new(Issuer::Cams, "01-Jan-2025 To 31-Dec-2025");
     let folios = [Folio {
         amc: AMC,
         line: FOLIO,
@@ -1296,7 +1296,7 @@ fn wrapped_description_is_joined() {
 // casparser #14 / catalogue A.5 #51: the KFintech header on four baselines within ~11 pt
 #[test]
 fn kfintech_four_baseline_table_header() {
-    let mut l = Layout::new(CasKind::Kfintech, "01-Jan-2025 To 31-Dec-2025");
+    let mut l = Layout::new(Issuer::Kfintech, "01-Jan-2025 To 31-Dec-2025");
     let folios = [Folio {
         amc: AMC,
         line: FOLIO,
@@ -1390,7 +1390,7 @@ fn fund_house_heading_variants() {
         "B205-Demo Flexi Cap Fund - Direct Plan - Growth - ISIN: INF000K01AB1(Advisor: DIRECT) Registrar : CAMS",
     ];
     let p = read(
-        CasKind::Cams,
+        Issuer::Cams,
         &[
             Folio {
                 amc: "Demo Fund House",
@@ -1456,7 +1456,7 @@ fn page_break_between_folio_line_and_scheme() {
             "B205-Demo Flexi Cap Fund - Direct Plan - Growth - ISIN: INF000K01AB1(Advisor: DIRECT) Registrar : CAMS",
         ])],
     }];
-    let mut l = Layout::new(CasKind::Cams, "01-Jan-2025 To 31-Dec-2025");
+    let mut l = Layout::new(Issuer::Cams, "01-Jan-2025 To 31-Dec-2025");
     investor_and_summary(&mut l, &folios);
     l.table_header();
     l.line(AMC);

@@ -3,7 +3,7 @@
 //! 1.4.1 reads the same statements to the same values, checked by test_depository_pdf.py).
 
 use cas_parser::model::{DematAccount, Portfolio, Security};
-use cas_parser::{CasKind, ParseError};
+use cas_parser::{Issuer, ParseError};
 
 mod common;
 
@@ -85,7 +85,7 @@ fn check_account(ours: &DematAccount, want: &DematAccount) {
 fn check(name: &str, cas_type: &str) {
     let ours = cas_parser::parse(&pdf(name), PAN).expect("parses");
     let want = truth(name);
-    assert_eq!(ours.meta.issuer, cas_type);
+    assert_eq!(ours.meta.issuer.as_str(), cas_type);
     assert_eq!(ours.meta.statement_period, want.meta.statement_period);
     assert_eq!(ours.investor, want.investor, "{name}: investor");
     assert_eq!(ours.summary, want.summary, "{name}: summary");
@@ -281,7 +281,7 @@ fn wrong_password_is_invalid_password() {
 #[test]
 fn a_changed_value_becomes_a_warning() {
     let mut statement = cas_parser::open(&pdf("nsdl_aes256"), PAN).unwrap();
-    assert_eq!(statement.kind, CasKind::Nsdl);
+    assert_eq!(statement.issuer, Issuer::Nsdl);
     let want = truth("nsdl_aes256");
     let first = &want.demat_accounts[0].holdings.equities[0];
     let printed = format!("{}", first.value);

@@ -5,7 +5,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use cas_parser::pdf::{MAX_PDF_BYTES, extract_pages};
-use cas_parser::{CasKind, CasVariant, ParseError, open};
+use cas_parser::{CasVariant, Issuer, ParseError, open};
 use serde_json::Value;
 
 mod common;
@@ -17,39 +17,39 @@ const PAN_PASSWORD: &str = "ABCDE1234F";
 struct Fixture {
     name: &'static str,
     password: &'static str,
-    kind: CasKind,
+    kind: Issuer,
 }
 
 const FIXTURES: &[Fixture] = &[
     Fixture {
         name: "cams_aes256",
         password: RTA_PASSWORD,
-        kind: CasKind::Cams,
+        kind: Issuer::Cams,
     },
     Fixture {
         name: "cams_rc4128",
         password: RTA_PASSWORD,
-        kind: CasKind::Cams,
+        kind: Issuer::Cams,
     },
     Fixture {
         name: "kfintech_aes128",
         password: RTA_PASSWORD,
-        kind: CasKind::Kfintech,
+        kind: Issuer::Kfintech,
     },
     Fixture {
         name: "kfintech_rc440",
         password: RTA_PASSWORD,
-        kind: CasKind::Kfintech,
+        kind: Issuer::Kfintech,
     },
     Fixture {
         name: "cdsl_rc4128",
         password: PAN_PASSWORD,
-        kind: CasKind::Cdsl,
+        kind: Issuer::Cdsl,
     },
     Fixture {
         name: "nsdl_aes256",
         password: PAN_PASSWORD,
-        kind: CasKind::Nsdl,
+        kind: Issuer::Nsdl,
     },
 ];
 
@@ -71,9 +71,9 @@ fn truth(name: &str) -> Value {
 fn every_fixture_opens_with_its_password_and_is_detected() {
     for f in FIXTURES {
         let st = open(&pdf(f.name), f.password).unwrap_or_else(|e| panic!("{}: {e:?}", f.name));
-        assert_eq!(st.kind, f.kind, "{}", f.name);
+        assert_eq!(st.issuer, f.kind, "{}", f.name);
         let t = truth(f.name);
-        let pages = if matches!(f.kind, CasKind::Cams | CasKind::Kfintech) {
+        let pages = if matches!(f.kind, Issuer::Cams | Issuer::Kfintech) {
             3
         } else {
             2
@@ -97,11 +97,11 @@ fn every_fixture_opens_with_its_password_and_is_detected() {
             f.name
         );
         match f.kind {
-            CasKind::Cams | CasKind::Kfintech => {
+            Issuer::Cams | Issuer::Kfintech => {
                 assert_eq!(t["cas_type"], "DETAILED");
                 assert_eq!(st.variant, CasVariant::Detailed, "{}", f.name);
             }
-            CasKind::Cdsl | CasKind::Nsdl => {
+            Issuer::Cdsl | Issuer::Nsdl => {
                 assert_eq!(st.variant, CasVariant::Unknown, "{}", f.name)
             }
         }
@@ -198,7 +198,7 @@ fn wrong_or_missing_password_is_invalid_password_for_every_encryption() {
                 matches!(open(&bytes, pw), Err(ParseError::InvalidPassword)),
                 "{} with {pw:?}: {:?}",
                 f.name,
-                open(&bytes, pw).map(|s| s.kind)
+                open(&bytes, pw).map(|s| s.issuer)
             );
         }
     }
@@ -232,7 +232,7 @@ fn garbage_is_invalid_pdf() {
         assert!(
             matches!(result, Err(ParseError::InvalidPdf(_))),
             "{what}: {:?}",
-            result.map(|s| s.kind)
+            result.map(|s| s.issuer)
         );
     }
 }
@@ -249,7 +249,7 @@ fn encrypted_file_with_damaged_trailer_is_invalid_pdf() {
     assert!(
         matches!(result, Err(ParseError::InvalidPdf(_))),
         "{:?}",
-        result.map(|s| s.kind)
+        result.map(|s| s.issuer)
     );
 }
 
@@ -590,7 +590,7 @@ fn text_inside_form_xobjects_is_extracted_where_it_is_drawn() {
         ),
     ]);
     let st = open(&bytes, "").expect("the form's marker is found");
-    assert_eq!(st.kind, CasKind::Cams);
+    assert_eq!(st.issuer, Issuer::Cams);
     let runs = &st.pages[0].runs;
     let marker = runs
         .iter()
@@ -623,7 +623,7 @@ fn hand_made_pdf_positions_and_detection() {
                     q 0 1 -1 0 20 100 cm BT /F1 6 Tf 0 0 Td (SIDEWAYS) Tj ET Q";
     let bytes = minimal_pdf(content, b"<< >>");
     let st = open(&bytes, "").unwrap();
-    assert_eq!(st.kind, CasKind::Nsdl);
+    assert_eq!(st.issuer, Issuer::Nsdl);
     let runs = &st.pages[0].runs;
     assert_eq!(runs.len(), 3);
     assert_eq!(

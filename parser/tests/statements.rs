@@ -29,7 +29,7 @@ fn iso(printed: &str) -> String {
 
 fn check(name: &str, cas_type: &str) {
     let (p, t) = load(name);
-    assert_eq!(p.meta.issuer, cas_type);
+    assert_eq!(p.meta.issuer.as_str(), cas_type);
     assert_eq!(p.meta.cas_type, cas_parser::model::CasType::CamsKfintech);
     assert_eq!(
         p.meta.statement_period.from.as_deref(),

@@ -27,7 +27,7 @@ fn dec(v: &Value) -> Option<Decimal> {
 fn check(name: &str, cas_type: &str) {
     let (pdf, t) = load(name);
     let p: Portfolio = cas_parser::parse(&pdf, "Demo@1234").expect("parses");
-    assert_eq!(p.meta.issuer, cas_type);
+    assert_eq!(p.meta.issuer.as_str(), cas_type);
     assert_eq!(p.meta.cas_type, cas_parser::model::CasType::CamsKfintech);
     assert_eq!(p.meta.statement_kind.as_deref(), Some("summary"));
     let date = cas_parser::mutual_fund::iso_date(t["statement_period"]["to"].as_str().unwrap());

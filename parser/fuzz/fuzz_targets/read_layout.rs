@@ -19,7 +19,7 @@
 
 use std::sync::OnceLock;
 
-use cas_parser::{CasKind, CasVariant, Page, Statement, TextRun};
+use cas_parser::{CasVariant, Issuer, Page, Statement, TextRun};
 use libfuzzer_sys::fuzz_target;
 
 const RTA: &str = "Demo@1234";
@@ -210,12 +210,7 @@ impl Input<'_> {
     }
 }
 
-const KINDS: [CasKind; 4] = [
-    CasKind::Cams,
-    CasKind::Kfintech,
-    CasKind::Cdsl,
-    CasKind::Nsdl,
-];
+const KINDS: [Issuer; 4] = [Issuer::Cams, Issuer::Kfintech, Issuer::Cdsl, Issuer::Nsdl];
 const VARIANTS: [CasVariant; 3] = [
     CasVariant::Detailed,
     CasVariant::Summary,
@@ -495,14 +490,14 @@ fuzz_target!(|data: &[u8]| {
     let mut statement = match bases.get(pick % (bases.len() + 1)) {
         Some(base) => base.clone(),
         None => Statement {
-            kind: CasKind::Cams,
+            issuer: Issuer::Cams,
             variant: CasVariant::Detailed,
             pages: Vec::new(),
         },
     };
     let relabel = usize::from(input.u8());
     if relabel < KINDS.len() * VARIANTS.len() {
-        statement.kind = KINDS[relabel % KINDS.len()];
+        statement.issuer = KINDS[relabel % KINDS.len()];
         statement.variant = VARIANTS[relabel / KINDS.len()];
     }
     // At most 256 edits, so one input cannot make a statement of unbounded size.

@@ -91,7 +91,7 @@ fn main() -> ExitCode {
 fn render(portfolio: &Portfolio, out: &mut String) -> std::fmt::Result {
     let period = &portfolio.meta.statement_period;
     let investor = portfolio.investor.name.as_deref().unwrap_or("?");
-    let cas_type = portfolio.meta.issuer.to_uppercase();
+    let cas_type = portfolio.meta.issuer.as_str().to_uppercase();
     if portfolio.meta.statement_kind.as_deref() == Some("summary") {
         // A summary states one date: its holdings as on that day.
         let date = period.to.as_deref().unwrap_or("?");

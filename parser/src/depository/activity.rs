@@ -295,7 +295,7 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CasKind;
+    use crate::Issuer;
 
     fn row(cells: &[(f32, &str)]) -> Row {
         Row {
@@ -327,7 +327,7 @@ mod tests {
 
     #[test]
     fn movements_that_do_not_add_up_are_warnings() {
-        let mut reader = Reader::new(CasKind::Cdsl);
+        let mut reader = Reader::new(Issuer::Cdsl);
         reader.accounts.push(super::super::new_account(
             "CDSL", "DP", "12081600", "12345678",
         ));

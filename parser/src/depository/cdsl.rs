@@ -289,11 +289,11 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CasKind;
+    use crate::Issuer;
 
     #[test]
     fn cdsl_rows_become_holdings_and_totals_are_checked() {
-        let mut reader = Reader::new(CasKind::Cdsl);
+        let mut reader = Reader::new(Issuer::Cdsl);
         let row = |cells: &[(f32, &str)]| Row {
             cells: cells
                 .iter()
@@ -332,7 +332,7 @@ mod tests {
             (565.0, "90.00"),
         ]));
         reader.row(&row(&[(30.0, "INE906B07CB9"), (120.0, "NO NUMBERS")]));
-        let p = reader.finish("cdsl").unwrap();
+        let p = reader.finish().unwrap();
         let account = &p.demat_accounts[0];
         assert_eq!(
             account.holdings.equities[0].name,

@@ -48,7 +48,7 @@ use crate::model::{
     NpsAccount, Portfolio, Scheme, Security, StatementPeriod,
 };
 use crate::pdf::Statement;
-use crate::{CasKind, ParseError};
+use crate::{Issuer, ParseError};
 use classes::{Class, holdings_of};
 use regex::Regex;
 use rows::{Row, any_date, rows};
@@ -87,7 +87,7 @@ enum Mode {
 
 /// The statement read so far, and where in it the rows are.
 struct Reader {
-    kind: CasKind,
+    issuer: Issuer,
     investor: Investor,
     period: StatementPeriod,
     accounts: Vec<DematAccount>,
@@ -128,9 +128,9 @@ struct Reader {
 }
 
 impl Reader {
-    fn new(kind: CasKind) -> Self {
+    fn new(issuer: Issuer) -> Self {
         Self {
-            kind,
+            issuer,
             investor: Investor::default(),
             period: StatementPeriod {
                 from: None,
@@ -202,8 +202,8 @@ impl Reader {
         if !self.roster_done && self.roster_row(row) {
             return;
         }
-        match self.kind {
-            CasKind::Nsdl => self.nsdl_row(row, &text, &lower),
+        match self.issuer {
+            Issuer::Nsdl => self.nsdl_row(row, &text, &lower),
             _ => self.cdsl_row(row, &text, &lower),
         }
     }
@@ -289,19 +289,17 @@ fn scheme(
 
 /// Reads a CDSL or NSDL statement.
 pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
-    let cas_type = match statement.kind {
-        CasKind::Cdsl => "cdsl",
-        CasKind::Nsdl => "nsdl",
-        _ => return Err(ParseError::UnsupportedFormat),
-    };
-    let mut reader = Reader::new(statement.kind);
+    if !statement.issuer.is_depository() {
+        return Err(ParseError::UnsupportedFormat);
+    }
+    let mut reader = Reader::new(statement.issuer);
     reader.investor(&statement.pages);
     for page in &statement.pages {
         for row in rows(page) {
             reader.row(&row);
         }
     }
-    reader.finish(cas_type)
+    reader.finish()
 }
 
 #[cfg(test)]
@@ -312,7 +310,7 @@ mod tests {
     #[test]
     fn nothing_recognisable_is_malformed() {
         let statement = Statement {
-            kind: CasKind::Nsdl,
+            issuer: Issuer::Nsdl,
             variant: crate::CasVariant::Unknown,
             pages: vec![Page {
                 number: 1,

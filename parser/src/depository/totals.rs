@@ -5,7 +5,7 @@ use super::Reader;
 use super::classes::{Class, holdings_count, holdings_of, holdings_value};
 use super::rows::Row;
 use crate::ParseError;
-use crate::model::{AccountTotal, CasType, Insurance, Portfolio, PortfolioMeta, PortfolioSummary};
+use crate::model::{AccountTotal, Insurance, Portfolio, PortfolioMeta, PortfolioSummary};
 use crate::money::parse_amount;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -57,7 +57,7 @@ impl Reader {
     }
 
     /// Printed values where the statement gives them, each checked against the holdings.
-    pub(super) fn finish(mut self, issuer: &str) -> Result<Portfolio, ParseError> {
+    pub(super) fn finish(mut self) -> Result<Portfolio, ParseError> {
         if self.accounts.is_empty() && self.folios.is_empty() && self.nps.is_empty() {
             return Err(ParseError::Malformed(
                 "no demat account, folio or NPS account found".into(),
@@ -191,12 +191,8 @@ impl Reader {
         }
         Ok(Portfolio {
             meta: PortfolioMeta {
-                cas_type: if issuer == "cdsl" {
-                    CasType::Cdsl
-                } else {
-                    CasType::Nsdl
-                },
-                issuer: issuer.into(),
+                cas_type: self.issuer.cas_type(),
+                issuer: self.issuer,
                 statement_kind: None,
                 generated_at: None,
                 statement_period: self.period,

@@ -22,14 +22,14 @@ pub use folio_line::FolioLine;
 pub use scheme_header::SchemeHeader;
 
 use crate::model::{
-    AccountTotal, CasType, FolioInfo, Holder, Investor, MutualFundFolio, Portfolio, PortfolioMeta,
+    AccountTotal, FolioInfo, Holder, Investor, MutualFundFolio, Portfolio, PortfolioMeta,
     PortfolioSummary, Scheme, StatementPeriod,
 };
 use crate::money::parse_amount;
 use crate::pdf::{Line, Statement};
 use crate::reconcile::{Reconciliation, UNIT_TOLERANCE};
 use crate::redact;
-use crate::{CasKind, CasVariant, ParseError};
+use crate::{CasVariant, ParseError};
 use portfolio_summary::PortfolioSummary as PrintedSummary;
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -662,11 +662,10 @@ pub fn clean_scheme_name(printed: &str) -> String {
 
 /// Reads a CAMS or KFintech detailed statement.
 pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
-    let issuer = match statement.kind {
-        CasKind::Cams => "cams",
-        CasKind::Kfintech => "kfintech",
-        _ => return Err(ParseError::UnsupportedFormat),
-    };
+    let issuer = statement.issuer;
+    if issuer.is_depository() {
+        return Err(ParseError::UnsupportedFormat);
+    }
     if statement.variant != CasVariant::Detailed {
         return Err(ParseError::UnsupportedFormat);
     }
@@ -704,8 +703,8 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
         .find_map(|f| f.additional_info.pan.clone());
     let reconciled = std::mem::take(&mut reader.reconciliation).finish(&mut reader.warnings);
     let meta = PortfolioMeta {
-        cas_type: CasType::CamsKfintech,
-        issuer: issuer.into(),
+        cas_type: issuer.cas_type(),
+        issuer,
         statement_kind: Some("detailed".into()),
         generated_at: None,
         statement_period: reader.period,

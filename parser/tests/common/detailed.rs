@@ -11,7 +11,7 @@
 
 use super::Lcg;
 use super::layout::{Layout, X_DATE, X_DESC, X_NUMBERS};
-use cas_parser::CasKind;
+use cas_parser::Issuer;
 use cas_parser::model::{FolioInfo, Holder, MutualFundFolio, Scheme, Transaction};
 use rust_decimal::Decimal;
 
@@ -150,9 +150,9 @@ struct Row {
 pub fn generate(seed: u64) -> Generated {
     let mut rng = Lcg(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xC0FFEE);
     let kind = if rng.below(2) == 0 {
-        CasKind::Cams
+        Issuer::Cams
     } else {
-        CasKind::Kfintech
+        Issuer::Kfintech
     };
     let mut drawn: Vec<&'static str> = Vec::new();
 
@@ -198,7 +198,7 @@ pub fn generate(seed: u64) -> Generated {
             if draw(&mut rng, &mut drawn, "joint holders", 20) {
                 holders.push(HOLDERS[rng.below(HOLDERS.len())].to_string());
             }
-            let registrar = if kind == CasKind::Cams {
+            let registrar = if kind == Issuer::Cams {
                 "CAMS"
             } else {
                 "KFINTECH"

@@ -3,7 +3,7 @@
 //! (date and description at the left, four right-aligned number columns); widths are
 //! estimated as the extractor does for fonts without widths (half an em per character).
 
-use cas_parser::{CasKind, CasVariant, Page, Statement, TextRun};
+use cas_parser::{CasVariant, Issuer, Page, Statement, TextRun};
 
 pub const X_DATE: f32 = 40.0;
 pub const X_DESC: f32 = 100.0;
@@ -19,7 +19,7 @@ pub fn width(text: &str) -> f32 {
 }
 
 pub struct Layout {
-    pub kind: CasKind,
+    pub kind: Issuer,
     pages: Vec<Page>,
     y: f32,
     period: String,
@@ -28,7 +28,7 @@ pub struct Layout {
 impl Layout {
     /// Page 1 with its furniture; the caller writes the investor block and summary, then calls
     /// [`Layout::table_header`].
-    pub fn new(kind: CasKind, period: &str) -> Self {
+    pub fn new(kind: Issuer, period: &str) -> Self {
         let mut layout = Self {
             kind,
             pages: Vec::new(),
@@ -47,7 +47,7 @@ impl Layout {
         });
         self.y = TOP;
         let watermark = match self.kind {
-            CasKind::Kfintech => "KFINCASWS",
+            Issuer::Kfintech => "KFINCASWS",
             _ => "CAMSCASWS",
         };
         self.push(TextRun {
@@ -121,7 +121,7 @@ impl Layout {
     /// The transaction table's header, stacked as each registrar prints it.
     pub fn table_header(&mut self) {
         let [amount, units, price, balance] = X_NUMBERS;
-        let price_label = if self.kind == CasKind::Kfintech {
+        let price_label = if self.kind == Issuer::Kfintech {
             "NAV"
         } else {
             "Price"
@@ -141,7 +141,7 @@ impl Layout {
 
     pub fn statement(self) -> Statement {
         Statement {
-            kind: self.kind,
+            issuer: self.kind,
             variant: CasVariant::Detailed,
             pages: self.pages,
         }
