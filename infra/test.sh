@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: formatting, the workspace's binaries (the integration tests start them), every
-# unit and integration test, the fixture generators' tests, and cfn-lint on template.yaml.
+# unit and integration test, the fixture generators' tests, the privilege test, and cfn-lint on
+# template.yaml.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,8 +13,9 @@ cargo fmt --all -- --check
 cargo build -p functions
 # Also builds the binaries the integration tests start (google-sandbox).
 cargo test --workspace
-# The fixture generators, checked against the reference parser casparser.
-"$bin/python" -m pytest infra/fixtures infra/isin -q
+# The fixture generators, checked against the reference parser casparser; infra/stack: each
+# function's privileges in template.yaml against infra/privileges.yaml and the code's AWS calls.
+"$bin/python" -m pytest infra/fixtures infra/isin infra/stack -q
 "$bin/cfn-lint" template.yaml
 echo "template.yaml: cfn-lint clean"
 # Fuzzing (parser/fuzz, README "Fuzzing"): each target FUZZ_SECONDS (default 30; 0 skips), after
