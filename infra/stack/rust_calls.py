@@ -149,12 +149,26 @@ class Graph:
 
     @staticmethod
     def calls(body: str):
-        for m in re.finditer(r'(\.|::)?\s*\b(\w+)\s*(?:::<[^()]*>)?\s*\(', body):
+        """(kind, name, arity, module): module is the path segment before `name` when it is
+        a module (`runtime::run(..)` -> 'runtime'), else ''."""
+        for m in re.finditer(r'(?:\b(\w+)\s*)?(\.|::)?\s*\b(\w+)\s*(?:::<[^()]*>)?\s*\(', body):
             pe = _close(body, m.end() - 1, '(', ')')
-            yield m.group(1) or '', m.group(2), len(_args(body[m.end():pe]))
+            kind, qualifier = m.group(2) or '', m.group(1) or ''
+            module = qualifier if kind == '::' and qualifier[:1].islower() else ''
+            if kind == '::' and not m.group(1):
+                kind = ''  # a leading `::name(` is a bare call
+            yield kind, m.group(3), len(_args(body[m.end():pe])), module
 
-    def targets(self, kind, name, arity):
-        for f in self.fns.get(name, []):
+    def in_module(self, f, module):
+        return module == 'self' or re.search(rf'/{module}(\.rs|/)', f.path) is not None
+
+    def targets(self, kind, name, arity, module=''):
+        # A call through a module path goes to that module's fns when the workspace has
+        # any (else it is a crate's, e.g. `tokio::spawn`, and matches nothing by path).
+        candidates = self.fns.get(name, [])
+        if module and module not in ('self', 'super', 'crate'):
+            candidates = [f for f in candidates if self.in_module(f, module)]
+        for f in candidates:
             if kind == '.' and f.is_method and f.arity == arity:
                 yield f
             elif kind == '' and not f.is_method and f.arity == arity:

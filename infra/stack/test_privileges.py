@@ -212,9 +212,14 @@ def binary_source(fn: dict) -> tuple:
 
 def code_actions(function: str, fn: dict) -> dict:
     """IAM action -> the fns (reachable from the function's binary) whose SDK calls need it."""
-    _, src = binary_source(fn)
-    roots = [f for name in set(re.findall(r'::\s*(\w+)', src)) for f in GRAPH.fns.get(name, [])]
-    roots += [f for f in GRAPH.fns.get('main', []) if f.path.endswith(f'{binary_source(fn)[0]}.rs')]
+    binary, src = binary_source(fn)
+    # Roots: the binary's own fns, and each fn its code names by path (`runtime::run`,
+    # `handlers::parse`), resolved by the module the path names (file `runtime.rs` or dir
+    # `runtime/`), so a generic name (`run`, `parse`) does not root every fn so called.
+    roots = [f for fs in GRAPH.fns.values() for f in fs if f.path.endswith(f'/bin/{binary}.rs')]
+    for module, name in set(re.findall(r'\b(?=(\w+)::(\w+)\b)', re.sub(r'#\[[^\]]*\]', '', src))):
+        roots += [f for f in GRAPH.fns.get(name, [])
+                  if re.search(rf'/{module}(\.rs|/)', f.path)]
     reachable = GRAPH.reachable(roots)
     out = {}
     for f in reachable:
