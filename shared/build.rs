@@ -1,10 +1,12 @@
 //! Sets `CAS_BUILD_VERSION` for `cas_inbox::runtime::VERSION`, which every function logs at cold
 //! start: the crate's version, plus `+<commit>` when the commit is known.
 //!
-//! The commit comes from `CAS_GIT_COMMIT` if set (for builds from a tarball that know it), else
-//! from `git rev-parse` when the source is a git checkout and git runs. Anything else (no git,
-//! no repository, a copied tree as `sam build` may make) leaves the plain crate version: this
-//! script never fails a build.
+//! The commit comes from `CAS_GIT_COMMIT` if set (for builds from a tarball that know it), else,
+//! in release builds (what `sam build` and `cargo lambda build --release` make), from
+//! `git rev-parse` when the source is a git checkout and git runs. Anything else (a debug build,
+//! no git, no repository, a copied tree) leaves the plain crate version: this script never fails
+//! a build. Debug builds skip git so that a commit does not make every test build recompile this
+//! crate and relink everything that depends on it.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -25,7 +27,11 @@ fn main() {
         .ok()
         .map(|c| c.trim().to_string())
         .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let release = std::env::var("PROFILE").is_ok_and(|p| p == "release");
     let commit = from_env.or_else(|| {
+        if !release {
+            return None;
+        }
         // Only this project's own repository counts, not one a tarball was unpacked inside.
         git(&["ls-files", "--error-unmatch", "build.rs"])?;
         let commit = git(&["rev-parse", "--short=12", "HEAD"])?;

@@ -41,7 +41,8 @@ where
 }
 
 /// The build's version: the `cas-inbox` crate's version, plus `+<git commit>` when the build
-/// knew it (shared/build.rs; a build from a tarball has the plain version).
+/// knew it (shared/build.rs: release builds from a git checkout, or `CAS_GIT_COMMIT`; a debug
+/// build or a build from a tarball has the plain version).
 pub const VERSION: &str = env!("CAS_BUILD_VERSION");
 
 /// Structured JSON logs to stdout (CloudWatch). Tokens, codes and keys are never logged.
