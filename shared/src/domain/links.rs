@@ -6,7 +6,7 @@
 //! that could mint inbox tokens.
 
 use super::keyring::KeyRing;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
