@@ -10,8 +10,9 @@
 //!   [`pdf::extract_pages`] does the same without detection.
 //! * A [`Page`] holds [`TextRun`]s (x, y, font size, text) in drawing order;
 //!   [`Page::lines`] / [`pdf::group_lines`] group them into visual [`Line`]s.
-//! * [`content`] tokenizes page content streams into operators and operands for that extraction.
-//! * [`detect`] tells the issuer from text ([`detect::detect_text`]).
+//! * [`pdf`] is that layer: decryption, content tokenizer ([`pdf::content`]), fonts, the content
+//!   interpreter and the budgets that bound them; it knows nothing of statements.
+//! * [`statement`] tells the issuer from text ([`statement::detect_text`]).
 //! * [`isin_table`] fills what statements do not print (AMFI code, scheme type) by ISIN.
 //! * [`money`] parses amounts and units as printed (`1,23,456.78`, `(1,175.08)`, `₹`).
 //! * [`parse`] reads a statement into the unified [`model::Portfolio`]: [`mutual_fund`] and
@@ -20,9 +21,8 @@
 //!
 //! Errors are [`ParseError`]; no input, however malformed, makes these panic.
 
-pub mod content;
 pub mod depository;
-pub mod detect;
+mod error;
 pub mod isin_table;
 pub mod mf_summary;
 pub mod model;
@@ -31,32 +31,13 @@ pub mod mutual_fund;
 pub mod pdf;
 pub mod reconcile;
 mod redact;
-mod security;
+pub mod statement;
 pub mod transaction_type;
 
-pub use detect::CasVariant;
+pub use error::ParseError;
 pub use model::{CasType, Issuer};
-pub use pdf::{Line, Page, Statement, TextRun, open};
-
-/// Why a statement could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ParseError {
-    /// Encrypted, and the password (possibly empty) does not open it.
-    #[error("the password does not open this PDF")]
-    InvalidPassword,
-    /// Not a PDF, or truncated / corrupt beyond repair.
-    #[error("not a readable PDF: {0}")]
-    InvalidPdf(String),
-    /// A readable PDF, but not a CAS this crate knows.
-    #[error("not a CAS statement from CAMS, KFintech, CDSL or NSDL")]
-    UnsupportedFormat,
-    /// A CAS whose layout this crate could not follow.
-    #[error("the statement's layout could not be read: {0}")]
-    Malformed(String),
-    /// Over the size limit; checked before any parsing.
-    #[error("PDF is {size} bytes, over the {limit}-byte limit")]
-    TooLarge { size: usize, limit: usize },
-}
+pub use pdf::{Line, Page, TextRun};
+pub use statement::{CasVariant, Statement, open};
 
 /// Opens a statement and reads it into the unified portfolio shape: CAMS and KFintech detailed
 /// and summary statements, and CDSL and NSDL depository statements (demat accounts, folios, NPS).

@@ -12,12 +12,13 @@
 //! column; a run belongs to the column whose anchor is nearest (left edge for text and dates,
 //! right edge for the right-aligned numbers).
 
+use crate::error::ParseError;
 use crate::model::{MutualFundFolio, Portfolio, PortfolioMeta, Scheme, StatementPeriod};
 use crate::money::parse_amount;
 use crate::mutual_fund::{investor_block, iso_date, rta_portfolio};
-use crate::pdf::{Line, Statement, TextRun};
+use crate::pdf::{Line, TextRun};
 use crate::reconcile::Reconciliation;
-use crate::{CasVariant, ParseError};
+use crate::statement::{CasVariant, Statement};
 use regex::Regex;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use cas_parser::content::{Operand, Operations};
+use cas_parser::pdf::content::{Operand, Operations};
 use lopdf::{Document, LoadOptions};
 
 mod common;

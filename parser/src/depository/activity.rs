@@ -295,7 +295,7 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Issuer;
+    use crate::model::Issuer;
 
     fn row(cells: &[(f32, &str)]) -> Row {
         Row {

@@ -289,7 +289,7 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Issuer;
+    use crate::model::Issuer;
 
     #[test]
     fn cdsl_rows_become_holdings_and_totals_are_checked() {

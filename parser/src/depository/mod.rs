@@ -43,12 +43,13 @@ mod roster;
 mod rows;
 mod totals;
 
+use crate::error::ParseError;
+use crate::model::Issuer;
 use crate::model::{
     DematAccount, DematHoldings, Holder, Investor, LifeInsurancePolicy, MutualFundFolio,
     NpsAccount, Portfolio, Scheme, Security, StatementPeriod,
 };
-use crate::pdf::Statement;
-use crate::{Issuer, ParseError};
+use crate::statement::Statement;
 use classes::{Class, holdings_of};
 use regex::Regex;
 use rows::{Row, any_date, rows};
@@ -311,7 +312,7 @@ mod tests {
     fn nothing_recognisable_is_malformed() {
         let statement = Statement {
             issuer: Issuer::Nsdl,
-            variant: crate::CasVariant::Unknown,
+            variant: crate::statement::CasVariant::Unknown,
             pages: vec![Page {
                 number: 1,
                 runs: vec![TextRun {

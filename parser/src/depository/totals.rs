@@ -4,7 +4,7 @@
 use super::Reader;
 use super::classes::{Class, holdings_count, holdings_of, holdings_value};
 use super::rows::Row;
-use crate::ParseError;
+use crate::error::ParseError;
 use crate::model::{AccountTotal, Insurance, Portfolio, PortfolioMeta, PortfolioSummary};
 use crate::money::parse_amount;
 use rust_decimal::Decimal;

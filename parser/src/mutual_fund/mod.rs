@@ -21,15 +21,16 @@ mod transactions;
 pub use folio_line::FolioLine;
 pub use scheme_header::SchemeHeader;
 
+use crate::error::ParseError;
 use crate::model::{
     AccountTotal, FolioInfo, Holder, Investor, MutualFundFolio, Portfolio, PortfolioMeta,
     PortfolioSummary, Scheme, StatementPeriod,
 };
 use crate::money::parse_amount;
-use crate::pdf::{Line, Statement};
+use crate::pdf::Line;
 use crate::reconcile::{Reconciliation, UNIT_TOLERANCE};
 use crate::redact;
-use crate::{CasVariant, ParseError};
+use crate::statement::{CasVariant, Statement};
 use portfolio_summary::PortfolioSummary as PrintedSummary;
 use regex::Regex;
 use rust_decimal::Decimal;

@@ -15,7 +15,7 @@ use lopdf::encryption::{PasswordAlgorithm, decrypt_object};
 use lopdf::{Document, EncryptionState, LoadOptions, Object, ObjectId, ObjectStream};
 use memchr::memmem;
 
-use crate::ParseError;
+use crate::error::ParseError;
 
 /// The trailer key naming the encryption dictionary, and what it becomes while
 /// lopdf reads the file: the same length, so every offset in the file still holds.

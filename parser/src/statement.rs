@@ -1,12 +1,46 @@
-//! Which issuer produced a statement, from its text.
+//! A statement: the PDF layer's pages, and which issuer produced them, from their text.
 //!
 //! Markers are matched on the raw text of the first two pages' runs, whitespace removed
 //! and case folded: CAMS and KFintech print `CAMSCASWS-…` / `KFINCASWS-…`
 //! vertically in the margin (possibly one glyph per run), so line grouping
 //! would miss them.
 
+use crate::error::ParseError;
 use crate::model::Issuer;
-use crate::pdf::Page;
+use crate::pdf::{Page, extract_pages};
+
+/// An opened, recognised CAS statement.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub issuer: Issuer,
+    pub variant: CasVariant,
+    pub pages: Vec<Page>,
+}
+
+impl Statement {
+    /// All pages' raw text (see [`Page::raw_text`]), pages separated by a form feed.
+    pub fn raw_text(&self) -> String {
+        let pages: Vec<String> = self.pages.iter().map(Page::raw_text).collect();
+        pages.join("\n\u{c}\n")
+    }
+}
+
+/// Opens a CAS PDF with its password, extracts its text and detects the issuer.
+///
+/// Errors: [`ParseError::TooLarge`] over [`crate::pdf::MAX_PDF_BYTES`];
+/// [`ParseError::InvalidPassword`] when the file is encrypted and `password`
+/// (possibly empty) does not open it; [`ParseError::InvalidPdf`] for anything
+/// that is not a readable PDF; [`ParseError::UnsupportedFormat`] for a
+/// readable PDF that is not a CAS from CAMS, KFintech, CDSL or NSDL.
+pub fn open(bytes: &[u8], password: &str) -> Result<Statement, ParseError> {
+    let pages = extract_pages(bytes, password)?;
+    let detection = detect(&pages).ok_or(ParseError::UnsupportedFormat)?;
+    Ok(Statement {
+        issuer: detection.issuer,
+        variant: detection.variant,
+        pages,
+    })
+}
 
 /// Detailed (with transactions) or summary statement, where the text says so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

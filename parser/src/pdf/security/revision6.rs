@@ -19,7 +19,7 @@ use lopdf::encryption::crypt_filters::{Aes256CryptFilter, CryptFilter};
 use lopdf::{Dictionary, Object, Stream};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-use crate::ParseError;
+use crate::error::ParseError;
 
 /// Passwords are cut to this many bytes of UTF-8 (Algorithm 2.A, step a).
 const MAX_PASSWORD_BYTES: usize = 127;
