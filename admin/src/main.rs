@@ -5,7 +5,7 @@
 
 use anyhow::{Context, Result, bail};
 use cas_inbox::adapters::{aws_config, dynamo::DynamoStore, provision};
-use cas_inbox::domain::model::RateLimit;
+use cas_inbox::domain::model::{CallbackFlow, RateLimit};
 use cas_inbox::domain::ports::{Clock, Store, SystemClock};
 use cas_inbox::domain::secrets::ApiKey;
 use cas_inbox::domain::tenants;
@@ -65,6 +65,15 @@ enum Command {
         tenant: String,
         #[arg(long)]
         amount: Decimal,
+    },
+    /// Choose how the callback hands a new connection to the tenant's app: `token` (the
+    /// default: the redirect carries inbox_token) or `code` (the redirect carries a one-time
+    /// code the app's backend exchanges at POST /v4/inbox/token with its API key and state).
+    SetCallbackFlow {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long, value_parser = ["token", "code"])]
+        flow: String,
     },
     /// Set a tenant's rate limit: REQUESTS per WINDOW_SECONDS, all its API keys together
     /// (`--default` goes back to the default, 50 per 10 s). Over it, calls answer 429
@@ -203,6 +212,14 @@ async fn main() -> Result<()> {
                 shown.window_seconds,
                 if limit.is_none() { " (default)" } else { "" }
             );
+        }
+        Command::SetCallbackFlow { tenant, flow } => {
+            let flow = CallbackFlow::parse(&flow)
+                .ok_or_else(|| anyhow::anyhow!("--flow is token or code"))?;
+            if !store.set_callback_flow(&tenant, flow).await? {
+                bail!("no tenant {tenant}");
+            }
+            println!("callback flow of {tenant}: {}", flow.as_str());
         }
         Command::RotateKey { secret_id } => {
             let secrets = aws_sdk_secretsmanager::Client::new(&sdk);

@@ -20,6 +20,12 @@ pub enum ErrorCode {
     ReconsentRequired,
     InsufficientCredits,
     RedirectUriNotAllowed,
+    /// The code flow's code is unknown, malformed, already used or another tenant's.
+    InvalidCode,
+    /// The code flow's code is older than its 60 seconds.
+    CodeExpired,
+    /// The exchange's `state` is not the one the connect call was given.
+    StateMismatch,
     InvalidLink,
     NotFound,
     MethodNotAllowed,
@@ -45,6 +51,9 @@ impl ErrorCode {
             Self::ReconsentRequired => "RECONSENT_REQUIRED",
             Self::InsufficientCredits => "INSUFFICIENT_CREDITS",
             Self::RedirectUriNotAllowed => "REDIRECT_URI_NOT_ALLOWED",
+            Self::InvalidCode => "INVALID_CODE",
+            Self::CodeExpired => "CODE_EXPIRED",
+            Self::StateMismatch => "STATE_MISMATCH",
             Self::InvalidLink => "INVALID_LINK",
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
@@ -63,7 +72,9 @@ impl ErrorCode {
 
     pub fn status(self) -> StatusCode {
         match self {
-            Self::InvalidRequest => StatusCode::BAD_REQUEST,
+            Self::InvalidRequest | Self::InvalidCode | Self::CodeExpired | Self::StateMismatch => {
+                StatusCode::BAD_REQUEST
+            }
             Self::InvalidApiKey | Self::InvalidInboxToken | Self::ReconsentRequired => {
                 StatusCode::UNAUTHORIZED
             }
@@ -146,6 +157,9 @@ mod tests {
             ErrorCode::RequestTooLarge,
             ErrorCode::UnsupportedMediaType,
             ErrorCode::InvalidPassword,
+            ErrorCode::InvalidCode,
+            ErrorCode::CodeExpired,
+            ErrorCode::StateMismatch,
         ] {
             assert!(code.status().is_client_error(), "{code}");
         }

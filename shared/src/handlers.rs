@@ -1,7 +1,7 @@
 //! One handler per Lambda function. Each only translates: HTTP in, a domain call, HTTP out.
 
 use crate::adapters::pdf_fetch::FetchPolicy;
-use crate::api::{ConnectRequest, CreditUsage, ListCasRequest, ParseRequest};
+use crate::api::{ConnectRequest, CreditUsage, ListCasRequest, ParseRequest, TokenRequest};
 use crate::domain::inbox::{CallbackOutcome, CallbackQuery, Caller, Inbox};
 use crate::domain::parsing;
 use crate::error::{ApiError, ErrorCode};
@@ -199,6 +199,21 @@ pub async fn disconnect(app: Arc<App>, req: Request) -> Response<Body> {
         app.inbox
             .disconnect(&caller, header(&req, INBOX_TOKEN))
             .await
+    }
+    .await;
+    gateway::respond(result, Some(free(&caller)), &rid)
+}
+
+/// `POST /v4/inbox/token`: the code flow's exchange of a one-time code for the inbox token.
+pub async fn token(app: Arc<App>, req: Request) -> Response<Body> {
+    let rid = request_id(&req);
+    let caller = match caller_of(&app, &req, &rid).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let result = async {
+        let body: TokenRequest = gateway::json_body(&req)?;
+        app.inbox.exchange_code(&caller, body).await
     }
     .await;
     gateway::respond(result, Some(free(&caller)), &rid)

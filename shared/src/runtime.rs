@@ -99,6 +99,12 @@ pub mod secrets {
     /// Verify the inbox token and refresh or revoke at Google.
     pub const STATUS: Secrets = CALLBACK;
     pub const DISCONNECT: Secrets = CALLBACK;
+    /// The code flow's exchange: issues the inbox token; never talks to Google.
+    pub const TOKEN: Secrets = Secrets {
+        inbox_token: true,
+        google_client: false,
+        download_links: false,
+    };
     /// Also signs download links.
     pub const CAS: Secrets = Secrets::ALL;
     /// Checks our own download links; never talks to Google, never sees an inbox token.

@@ -541,6 +541,7 @@ async fn route(app: Arc<App>, req: axum::extract::Request) -> axum::response::Re
         ("GET", "/v4/inbox/callback") => handlers::callback(app, request).await,
         ("POST", "/v4/inbox/status") => handlers::status(app, request).await,
         ("POST", "/v4/inbox/disconnect") => handlers::disconnect(app, request).await,
+        ("POST", "/v4/inbox/token") => handlers::token(app, request).await,
         ("POST", "/v4/inbox/cas") => handlers::cas(app, request).await,
         (
             "POST",

@@ -3,6 +3,7 @@
 //! `cargo lambda watch` itself).
 
 mod callback;
+mod code_flow;
 mod connect;
 mod credits;
 mod helpers;

@@ -9,9 +9,11 @@
 //! | connection | `CONN#<id>` | `CONNECTION` |
 //! | address index | `TENANT#<id>` | `EMAIL#<address>` |
 //! | rate-limit window | `RATE#<tenant id>` | `WINDOW#<start>` |
+//! | code-flow code | `CODE#<sha256>` | `CODE` (`dynamo_codes`) |
 
 use crate::domain::model::{
-    ApiKeyRecord, Connection, ConnectionStatus, OAuthState, RateLimit, Tenant,
+    ApiKeyRecord, AuthCode, CallbackFlow, Connection, ConnectionStatus, OAuthState, RateLimit,
+    Tenant,
 };
 use crate::domain::ports::{
     Charge, InfraError, RateDecision, RateLimiter, Saved, Store, window_of,
@@ -29,6 +31,9 @@ use aws_sdk_dynamodb::types::{
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::str::FromStr;
+
+#[path = "dynamo_codes.rs"]
+mod codes;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -145,6 +150,9 @@ fn tenant_item(t: &Tenant) -> Item {
         item.insert("rate_limit_requests".into(), n(limit.requests));
         item.insert("rate_limit_window_seconds".into(), n(limit.window_seconds));
     }
+    if t.callback_flow != CallbackFlow::default() {
+        item.insert("callback_flow".into(), s(t.callback_flow.as_str()));
+    }
     item
 }
 
@@ -169,6 +177,7 @@ fn tenant_from(item: &Item) -> Result<Tenant, InfraError> {
             ),
             _ => None,
         },
+        callback_flow: codes::callback_flow_from(&f)?,
     })
 }
 
@@ -508,6 +517,26 @@ impl Store for DynamoStore {
         }
     }
 
+    async fn set_callback_flow(
+        &self,
+        tenant_id: &str,
+        flow: CallbackFlow,
+    ) -> Result<bool, InfraError> {
+        self.write_callback_flow(tenant_id, flow).await
+    }
+
+    async fn put_auth_code(&self, code: &AuthCode) -> Result<(), InfraError> {
+        self.write_auth_code(code).await
+    }
+
+    async fn take_auth_code(
+        &self,
+        code_hash: &str,
+        tenant_id: &str,
+    ) -> Result<Option<AuthCode>, InfraError> {
+        self.delete_auth_code(code_hash, tenant_id).await
+    }
+
     async fn put_oauth_state(&self, state: &OAuthState) -> Result<(), InfraError> {
         let mut item = key(state_pk(&state.id), STATE_SK);
         item.insert("tenant_id".into(), s(&state.tenant_id));
@@ -517,6 +546,7 @@ impl Store for DynamoStore {
         }
         item.insert("pkce_verifier".into(), s(&state.pkce_verifier));
         item.insert("callback_url".into(), s(&state.callback_url));
+        codes::flow_attribute(&mut item, state.flow);
         item.insert("created_at".into(), n(state.created_at));
         item.insert("expires_at".into(), n(state.expires_at));
         self.client
@@ -562,6 +592,7 @@ impl Store for DynamoStore {
             app_state: f.opt_str("app_state"),
             pkce_verifier: f.str("pkce_verifier")?,
             callback_url: f.str("callback_url")?,
+            flow: codes::callback_flow_from(&f)?,
             created_at: f.num("created_at")?,
             expires_at: f.num("expires_at")?,
         }))

@@ -136,6 +136,44 @@ pub struct DisconnectResponse {
     pub msg: String,
 }
 
+/// `POST /v4/inbox/token`: the code flow's exchange (its `Debug` hides the code).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TokenRequest {
+    pub code: Option<String>,
+    pub state: Option<String>,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("code", &format_args!("{}", redacted(&self.code)))
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+/// The exchange's answer: the `inbox_token` and `email` the token flow's redirect carries,
+/// with the token's lifetime.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub status: Outcome,
+    pub inbox_token: String,
+    /// Seconds the `inbox_token` stays valid.
+    pub expires_in: u64,
+    pub email: String,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("status", &self.status)
+            .field("inbox_token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .field("email", &self.email)
+            .finish()
+    }
+}
+
 /// `POST /v4/smart/parse` (JSON form; the multipart form carries the same two fields). Its
 /// `Debug` hides the password.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]

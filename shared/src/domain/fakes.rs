@@ -5,13 +5,17 @@
 use super::inbox::{Caller, Inbox, InboxSettings};
 use super::inbox_token::{InboxTokenSigner, InboxTokenSubject};
 use super::links::LinkSigner;
-use super::model::{ApiKeyRecord, Connection, ConnectionStatus, OAuthState, RateLimit, Tenant};
+use super::model::{
+    ApiKeyRecord, AuthCode, CallbackFlow, Connection, ConnectionStatus, OAuthState, RateLimit,
+    Tenant,
+};
 use super::ports::{
     AccessToken, Charge, Clock, EncryptionContext, FileStore, GoogleAccounts, GoogleError,
     GoogleTokens, InfraError, KeyService, MailAttachment, MailMessage, Mailbox, RateDecision,
     RateLimiter, Revocation, Saved, SearchPage, Store, window_of,
 };
 use async_trait::async_trait;
+use futures::future::BoxFuture;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,6 +35,8 @@ fn unsupported() -> InfraError {
 pub struct MemStore {
     pub tenants: Mutex<HashMap<String, Tenant>>,
     pub connections: Mutex<HashMap<String, Connection>>,
+    /// The code flow's codes by hash.
+    pub codes: Mutex<HashMap<String, AuthCode>>,
 }
 
 impl MemStore {
@@ -85,6 +91,32 @@ impl Store for MemStore {
             .get_mut(id)
             .map(|tenant| tenant.rate_limit = limit)
             .is_some())
+    }
+    async fn set_callback_flow(&self, id: &str, flow: CallbackFlow) -> Result<bool, InfraError> {
+        let mut tenants = self.tenants.lock().unwrap();
+        Ok(tenants
+            .get_mut(id)
+            .map(|tenant| tenant.callback_flow = flow)
+            .is_some())
+    }
+    async fn put_auth_code(&self, code: &AuthCode) -> Result<(), InfraError> {
+        self.codes
+            .lock()
+            .unwrap()
+            .insert(code.code_hash.clone(), code.clone());
+        Ok(())
+    }
+    /// Like the conditional delete: removed only for its own tenant, and only once.
+    async fn take_auth_code(
+        &self,
+        hash: &str,
+        tenant_id: &str,
+    ) -> Result<Option<AuthCode>, InfraError> {
+        let mut codes = self.codes.lock().unwrap();
+        if codes.get(hash).is_some_and(|c| c.tenant_id == tenant_id) {
+            return Ok(codes.remove(hash));
+        }
+        Ok(None)
     }
     async fn put_oauth_state(&self, _: &OAuthState) -> Result<(), InfraError> {
         Err(unsupported())
@@ -188,6 +220,9 @@ pub struct ScriptedMailbox {
     pub fetched: Mutex<Vec<String>>,
     /// Attachments whose download never ends.
     pub hanging_attachments: Vec<String>,
+    /// Awaited once, by the first attachment download, before it answers: what happens
+    /// elsewhere while a listing reads (a disconnect, say), at a point the test knows.
+    pub on_attachment: Mutex<Option<BoxFuture<'static, ()>>>,
 }
 
 impl ScriptedMailbox {
@@ -279,6 +314,10 @@ impl Mailbox for ScriptedMailbox {
         max_bytes: u64,
     ) -> Result<Vec<u8>, GoogleError> {
         self.fetched.lock().unwrap().push(attachment_id.to_string());
+        let hook = self.on_attachment.lock().unwrap().take();
+        if let Some(hook) = hook {
+            hook.await;
+        }
         if self.hanging_attachments.iter().any(|a| a == attachment_id) {
             act(&Behaviour::Hang).await?;
         }
@@ -394,6 +433,7 @@ pub async fn inbox_with(
         credits,
         created_at: NOW,
         rate_limit: None,
+        callback_flow: Default::default(),
     };
     store
         .create_tenant(

@@ -3,7 +3,7 @@
 use super::inbox_token::{InboxTokenSigner, InboxTokenSubject};
 use super::links::LinkSigner;
 use super::listing::files_prefix;
-use super::model::{ApiKeyRecord, Connection, ConnectionStatus, OAuthState, Tenant};
+use super::model::{ApiKeyRecord, CallbackFlow, Connection, ConnectionStatus, OAuthState, Tenant};
 use super::pkce::Pkce;
 use super::ports::{
     Clock, EncryptionContext, FileStore, GoogleAccounts, GoogleError, InfraError, KeyService,
@@ -150,6 +150,16 @@ impl Inbox {
                 "redirect_uri is not registered for this API key",
             ));
         }
+        // The code flow's exchange must present the connect call's state: without one there
+        // would be nothing tying the code to the session that asked for it.
+        if caller.tenant.callback_flow == CallbackFlow::Code
+            && request.state.as_deref().is_none_or(str::is_empty)
+        {
+            return Err(ApiError::invalid_request(
+                "state is required: this API key's tenant uses the code flow, whose exchange \
+                 must present it",
+            ));
+        }
         if let Some(state) = &request.state {
             if state.chars().count() > MAX_APP_STATE_LEN {
                 return Err(ApiError::invalid_request(format!(
@@ -166,6 +176,7 @@ impl Inbox {
             app_state: request.state,
             pkce_verifier: pkce.verifier,
             callback_url: callback_url.to_string(),
+            flow: caller.tenant.callback_flow,
             created_at: now,
             expires_at: now + self.settings.state_ttl_seconds,
         };
@@ -224,13 +235,44 @@ impl Inbox {
         let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
             return back(&[("error", "invalid_request")]);
         };
-        match self.complete_consent(&state, code).await {
-            Ok((token, email)) => back(&[("inbox_token", &token), ("email", &email)]),
-            Err(reason) => back(&[("error", reason)]),
+        let (connection_id, email) = match self.complete_consent(&state, code).await {
+            Ok(connected) => connected,
+            Err(reason) => return back(&[("error", reason)]),
+        };
+        match state.flow {
+            CallbackFlow::Token => match self.inbox_token_for(&state, connection_id) {
+                Ok(token) => back(&[("inbox_token", &token), ("email", &email)]),
+                Err(reason) => back(&[("error", reason)]),
+            },
+            // The address comes with the exchange's answer, not in the URL.
+            CallbackFlow::Code => match self.issue_code(&state, &connection_id, &email).await {
+                Ok(code) => back(&[("code", &code)]),
+                Err(reason) => back(&[("error", reason)]),
+            },
         }
     }
 
-    /// Exchanges the code and stores the connection; on failure, the `error` to send back.
+    fn inbox_token_for(
+        &self,
+        state: &OAuthState,
+        connection_id: String,
+    ) -> Result<String, &'static str> {
+        self.signer
+            .issue(
+                &InboxTokenSubject {
+                    connection_id,
+                    tenant_id: state.tenant_id.clone(),
+                },
+                self.clock.now(),
+            )
+            .map_err(|e| {
+                tracing::error!(error = %e, "signing inbox_token failed");
+                "server_error"
+            })
+    }
+
+    /// Exchanges Google's code and stores the connection: its id and address, or the `error`
+    /// to send back.
     async fn complete_consent(
         &self,
         state: &OAuthState,
@@ -334,21 +376,8 @@ impl Inbox {
         {
             tracing::warn!(error = %e, "deleting a replaced connection's files failed");
         }
-        let token = self
-            .signer
-            .issue(
-                &InboxTokenSubject {
-                    connection_id,
-                    tenant_id: state.tenant_id.clone(),
-                },
-                now,
-            )
-            .map_err(|e| {
-                tracing::error!(error = %e, "signing inbox_token failed");
-                "server_error"
-            })?;
         tracing::info!(tenant_id = %state.tenant_id, connection_id = %connection.id, "inbox connected");
-        Ok((token, email))
+        Ok((connection_id, email))
     }
 
     /// Revokes a grant we will not keep, so no usable token is left behind at Google.
@@ -520,14 +549,19 @@ impl Inbox {
             // Keep the connection so the caller can retry; deleting it would strand the grant.
             Err(e) => return Err(ApiError::upstream(e)),
         };
-        self.files
-            .delete_prefix(&files_prefix(&connection.id))
-            .await
-            .map_err(internal)?;
+        // Files first, so a failure leaves the connection for a retry; again after the
+        // connection is gone, for what a listing running meanwhile stored (a listing that
+        // finishes after this sees the connection gone and deletes its own, `still_connected`).
+        let prefix = files_prefix(&connection.id);
+        self.files.delete_prefix(&prefix).await.map_err(internal)?;
         self.store
             .delete_connection(&connection)
             .await
             .map_err(internal)?;
+        if let Err(e) = self.files.delete_prefix(&prefix).await {
+            // The bucket's `temp/` expiry removes them within a day.
+            tracing::warn!(error = %e, "deleting files stored during the disconnect failed");
+        }
         tracing::info!(tenant_id = %connection.tenant_id, connection_id = %connection.id, "inbox disconnected");
         Ok(DisconnectResponse {
             status: Outcome::Success,

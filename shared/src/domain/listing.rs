@@ -346,7 +346,12 @@ impl Inbox {
             parse_slots: Arc::new(Semaphore::new(self.settings.parse_concurrency.max(1))),
             parses_charged: AtomicU32::new(0),
         };
-        let listed = guarded(async { Ok(self.read_mails(&reading, ids).await) }).await;
+        let listed = guarded(async {
+            let listed = self.read_mails(&reading, ids).await;
+            self.still_connected(&connection).await?;
+            Ok(listed)
+        })
+        .await;
         let parses = Decimal::from(reading.parses_charged.load(Ordering::SeqCst));
         match listed {
             Ok(listed) => {
@@ -373,6 +378,31 @@ impl Inbox {
                 (Err(e), self.refund(&caller.tenant.id, taken, free).await)
             }
         }
+    }
+
+    /// After a listing has stored its files: is the connection still there (the same one)?
+    /// A disconnect (or a reconnect replacing it) that ran meanwhile has already deleted the
+    /// connection's files, so what this listing stored after that would be left behind; it is
+    /// deleted here and the listing answers as the disconnected connection now would. Together
+    /// with disconnect deleting the files again after the connection, no file outlives both.
+    async fn still_connected(&self, connection: &Connection) -> Result<(), ApiError> {
+        let now = self
+            .store
+            .connection(&connection.id)
+            .await
+            .map_err(ApiError::internal)?;
+        let same = now.is_some_and(|c| {
+            c.tenant_id == connection.tenant_id && c.created_at == connection.created_at
+        });
+        if same {
+            return Ok(());
+        }
+        self.files
+            .delete_prefix(&files_prefix(&connection.id))
+            .await
+            .map_err(ApiError::internal)?;
+        tracing::info!(connection_id = %connection.id, "listing raced a disconnect; its files are deleted");
+        Err(ApiError::invalid_inbox_token())
     }
 
     /// Gives `amount` back; the usage to report is then `free` with the new balance.

@@ -393,3 +393,96 @@ fn the_worst_case_memory_fits_the_cas_function() {
     );
     assert_eq!(worst / MIB, 693, "README: about 693 MiB");
 }
+
+/// Issue 11, item 9: a disconnect that runs while a listing reads deletes the connection's
+/// files; what the listing stores after that is deleted by the listing itself, which answers
+/// as the disconnected connection would and is not charged.
+#[tokio::test]
+async fn a_listing_that_races_a_disconnect_leaves_no_files_and_costs_nothing() {
+    let mut m = ScriptedMailbox::default();
+    m.mail(
+        "cdsl",
+        "eCAS@cdslstatement.com",
+        "CDSL Consolidated Account Statement",
+        &[("OCT2025_AA12345678_TXN.pdf", pdf("cdsl"))],
+    );
+    m.mail(
+        "nsdl",
+        "NSDL-CAS@nsdl.co.in",
+        "NSDL e-CAS for October 2025",
+        &[("NSDLe-CAS_123456789_OCT_2025.PDF", pdf("nsdl"))],
+    );
+    let mailbox = Arc::new(m);
+    let (mut inbox, store, caller, token) = inbox_with(mailbox.clone(), ten()).await;
+    let files = Arc::new(crate::domain::fakes::MemFiles::default());
+    inbox.files = files.clone();
+    // A file of an earlier listing, there before the disconnect.
+    let earlier = file_key(
+        crate::domain::fakes::CONNECTION,
+        "cdsl_20251001_00000000.pdf",
+    );
+    inbox
+        .files
+        .put_if_absent(&earlier, &pdf("earlier"))
+        .await
+        .unwrap();
+    let (other, other_caller, other_token) = (inbox.clone(), caller.clone(), token.clone());
+    *mailbox.on_attachment.lock().unwrap() = Some(Box::pin(async move {
+        other
+            .disconnect(&other_caller, Some(&other_token))
+            .await
+            .expect("the disconnect succeeds");
+    }));
+
+    let (result, usage) = inbox
+        .list_cas(
+            &caller,
+            Some(&token),
+            &ListCasRequest::default(),
+            "https://api.example",
+            None,
+        )
+        .await;
+    assert_eq!(
+        result.unwrap_err().code,
+        ErrorCode::InvalidInboxToken,
+        "answers as a disconnected connection does"
+    );
+    assert!(
+        !mailbox.fetched().is_empty(),
+        "the disconnect ran mid-listing"
+    );
+    assert!(store.connections.lock().unwrap().is_empty());
+    let left: Vec<String> = files.objects.lock().unwrap().keys().cloned().collect();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+    assert_eq!((usage.used, usage.remaining), (Decimal::ZERO, ten()));
+    assert_eq!(store.balance(), ten());
+}
+
+/// The same listing without a disconnect keeps its files (the check above is not a blanket
+/// delete).
+#[tokio::test]
+async fn a_listing_without_a_disconnect_keeps_its_files() {
+    let mut m = ScriptedMailbox::default();
+    m.mail(
+        "cdsl",
+        "eCAS@cdslstatement.com",
+        "CDSL Consolidated Account Statement",
+        &[("OCT2025_AA12345678_TXN.pdf", pdf("cdsl"))],
+    );
+    let mailbox = Arc::new(m);
+    let (mut inbox, _, caller, token) = inbox_with(mailbox, ten()).await;
+    let files = Arc::new(crate::domain::fakes::MemFiles::default());
+    inbox.files = files.clone();
+    let (result, _) = inbox
+        .list_cas(
+            &caller,
+            Some(&token),
+            &ListCasRequest::default(),
+            "https://api.example",
+            None,
+        )
+        .await;
+    assert_eq!(result.unwrap().count, 1);
+    assert_eq!(files.objects.lock().unwrap().len(), 1);
+}

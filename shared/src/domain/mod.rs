@@ -1,6 +1,7 @@
 //! Plain async Rust over small traits (`ports`): no AWS, HTTP or Lambda types in here.
 
 pub mod cas_mail;
+pub mod code_flow;
 #[cfg(test)]
 pub mod fakes;
 pub mod inbox;

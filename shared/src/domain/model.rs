@@ -13,6 +13,52 @@ pub struct Tenant {
     /// Requests admitted per window (`cas-admin set-rate-limit`); None is the default
     /// ([`RateLimit::DEFAULT`]).
     pub rate_limit: Option<RateLimit>,
+    /// How the callback hands a new connection to the app (`cas-admin set-callback-flow`).
+    pub callback_flow: CallbackFlow,
+}
+
+/// How the callback's redirect hands a new connection to the app.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CallbackFlow {
+    /// The redirect carries the `inbox_token` itself: the compatible contract, the default.
+    #[default]
+    Token,
+    /// The redirect carries a one-time `code` that the app's backend exchanges, with its
+    /// API key and the connect call's `state`, at `POST /v4/inbox/token`: the token never
+    /// passes through the browser, and a code planted in someone else's browser is refused
+    /// (README "Login CSRF and the code flow").
+    Code,
+}
+
+impl CallbackFlow {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::Code => "code",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "token" => Some(Self::Token),
+            "code" => Some(Self::Code),
+            _ => None,
+        }
+    }
+}
+
+/// A one-time code of the code flow, made by the callback and used up by one exchange.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthCode {
+    /// SHA-256 of the code: the code itself is never stored.
+    pub code_hash: String,
+    pub tenant_id: String,
+    pub connection_id: String,
+    pub email: String,
+    /// The `state` the connect call was given; the exchange must present the same.
+    pub app_state: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
 }
 
 /// How many authenticated requests a tenant may make per fixed window, all its API keys
@@ -68,6 +114,8 @@ pub struct OAuthState {
     pub pkce_verifier: String,
     /// Our callback URL as sent to Google; the code exchange must repeat it exactly.
     pub callback_url: String,
+    /// The tenant's callback flow when the consent started.
+    pub flow: CallbackFlow,
     pub created_at: i64,
     pub expires_at: i64,
 }

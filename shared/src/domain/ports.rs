@@ -1,7 +1,9 @@
 //! The outside world as the domain sees it: small traits with AWS and Google adapters behind
 //! them (see `crate::adapters`).
 
-use super::model::{ApiKeyRecord, Connection, OAuthState, RateLimit, Tenant};
+use super::model::{
+    ApiKeyRecord, AuthCode, CallbackFlow, Connection, OAuthState, RateLimit, Tenant,
+};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -63,9 +65,26 @@ pub trait Store: Send + Sync {
         limit: Option<RateLimit>,
     ) -> Result<bool, InfraError>;
 
+    /// Sets the tenant's callback flow; false when there is no such tenant.
+    async fn set_callback_flow(
+        &self,
+        tenant_id: &str,
+        flow: CallbackFlow,
+    ) -> Result<bool, InfraError>;
+
     async fn put_oauth_state(&self, state: &OAuthState) -> Result<(), InfraError>;
     /// Removes and returns the state; a second call for the same id returns None.
     async fn take_oauth_state(&self, id: &str) -> Result<Option<OAuthState>, InfraError>;
+
+    async fn put_auth_code(&self, code: &AuthCode) -> Result<(), InfraError>;
+    /// Removes and returns the code of this hash if it belongs to `tenant_id`, in one
+    /// conditional delete: of two exchanges of one code exactly one gets it, and another
+    /// tenant's attempt gets None and leaves the code to its own tenant.
+    async fn take_auth_code(
+        &self,
+        code_hash: &str,
+        tenant_id: &str,
+    ) -> Result<Option<AuthCode>, InfraError>;
 
     async fn connection(&self, id: &str) -> Result<Option<Connection>, InfraError>;
     async fn connection_id_for_email(

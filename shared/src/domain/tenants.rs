@@ -52,6 +52,7 @@ pub async fn create_tenant(
         credits,
         created_at: now,
         rate_limit: None,
+        callback_flow: Default::default(),
     };
     let key = key.unwrap_or_else(ApiKey::generate);
     let key_record = new_key_record(&tenant.id, "default", now);

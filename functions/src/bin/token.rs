@@ -1,0 +1,10 @@
+//! Lambda function `token`: see `cas_inbox::handlers::token`.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    cas_inbox::runtime::run(
+        cas_inbox::runtime::secrets::TOKEN,
+        cas_inbox::handlers::token,
+    )
+    .await
+}
