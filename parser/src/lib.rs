@@ -14,20 +14,21 @@
 //!   interpreter and the budgets that bound them; it knows nothing of statements.
 //! * [`statement`] tells the issuer from text ([`statement::detect_text`]).
 //! * [`isin_table`] fills what statements do not print (AMFI code, scheme type) by ISIN.
-//! * [`money`] parses amounts and units as printed (`1,23,456.78`, `(1,175.08)`, `₹`).
-//! * [`parse`] reads a statement into the unified [`model::Portfolio`]: [`mutual_fund`] and
-//!   [`mf_summary`] the CAMS / KFintech statements, [`depository`] the CDSL / NSDL ones
-//!   (demat accounts and holdings, folios, NPS, checked against the printed totals).
+//! * [`parse`] reads a statement into the unified [`model::Portfolio`]: [`cams_kfintech`] the
+//!   registrars' detailed and summary statements, [`depository`] the CDSL / NSDL ones (demat
+//!   accounts and holdings, folios, NPS, checked against the printed totals). What every reader
+//!   shares: [`amounts`] (`1,23,456.78`, `(1,175.08)`, `₹`, a row's trailing numbers), [`dates`],
+//!   [`reconcile`] (printed totals against what was read) and [`transaction_type`].
 //!
 //! Errors are [`ParseError`]; no input, however malformed, makes these panic.
 
+pub mod amounts;
+pub mod cams_kfintech;
+pub mod dates;
 pub mod depository;
 mod error;
 pub mod isin_table;
-pub mod mf_summary;
 pub mod model;
-pub mod money;
-pub mod mutual_fund;
 pub mod pdf;
 pub mod reconcile;
 mod redact;
@@ -51,8 +52,8 @@ pub fn parse(bytes: &[u8], password: &str) -> Result<model::Portfolio, ParseErro
 pub fn read(statement: &Statement) -> Result<model::Portfolio, ParseError> {
     let mut portfolio = match (statement.issuer, statement.variant) {
         (Issuer::Cdsl | Issuer::Nsdl, _) => depository::parse(statement),
-        (_, CasVariant::Summary) => mf_summary::parse(statement),
-        _ => mutual_fund::parse(statement),
+        (_, CasVariant::Summary) => cams_kfintech::summary::parse(statement),
+        _ => cams_kfintech::detailed::parse(statement),
     }?;
     // What statements do not print: AMFI code and scheme type, by ISIN.
     isin_table::enrich(&mut portfolio);

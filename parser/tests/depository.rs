@@ -300,7 +300,7 @@ fn a_changed_value_becomes_a_warning() {
         .max_by(|a, b| a.x.total_cmp(&b.x))
         .unwrap();
     assert_eq!(
-        cas_parser::money::parse_amount(&run.text).map(|d| d.to_string()),
+        cas_parser::amounts::parse_amount(&run.text).map(|d| d.to_string()),
         Some(printed)
     );
     run.text = "1.00".into();

@@ -24,7 +24,7 @@ fn dec(v: &Value) -> Option<Decimal> {
 }
 
 fn iso(printed: &str) -> String {
-    cas_parser::mutual_fund::iso_date(printed).unwrap()
+    cas_parser::dates::iso_date(printed).unwrap()
 }
 
 fn check(name: &str, cas_type: &str) {
@@ -186,6 +186,6 @@ fn scrambled_statements_never_panic() {
     let pdf = std::fs::read(format!("{FIXTURES}/cams_aes256.pdf")).unwrap();
     let statement = cas_parser::open(&pdf, "Demo@1234").unwrap();
     common::read_scrambled_layouts("cams_aes256", &statement, 7, |s| {
-        let _ = cas_parser::mutual_fund::parse(s);
+        let _ = cas_parser::cams_kfintech::detailed::parse(s);
     });
 }

@@ -30,7 +30,7 @@ fn check(name: &str, cas_type: &str) {
     assert_eq!(p.meta.issuer.as_str(), cas_type);
     assert_eq!(p.meta.cas_type, cas_parser::model::CasType::CamsKfintech);
     assert_eq!(p.meta.statement_kind.as_deref(), Some("summary"));
-    let date = cas_parser::mutual_fund::iso_date(t["statement_period"]["to"].as_str().unwrap());
+    let date = cas_parser::dates::iso_date(t["statement_period"]["to"].as_str().unwrap());
     assert_eq!(p.meta.statement_period.from, date);
     assert_eq!(p.meta.statement_period.to, date);
     let inv = &t["investor"];
@@ -104,7 +104,7 @@ fn scrambled_summaries_never_panic() {
     let (pdf, _) = load("kfintech_summary_rc4128");
     let statement = cas_parser::open(&pdf, "Demo@1234").unwrap();
     common::read_scrambled_layouts("kfintech_summary_rc4128", &statement, 11, |s| {
-        let _ = cas_parser::mf_summary::parse(s);
+        let _ = cas_parser::cams_kfintech::summary::parse(s);
     });
 }
 

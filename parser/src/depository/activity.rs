@@ -11,10 +11,11 @@
 //! * NSDL's `Life Insurance Policies` (policy no. | name | insurer | life assured | status | sum
 //!   assured | premium | frequency) and its `Total (N Policies)` row, checked against the policies.
 
-use super::rows::{Cell, Row, any_date, number};
+use super::rows::{Cell, Row, number};
 use super::{Mode, Reader};
+use crate::amounts::parse_amount;
+use crate::dates::any_date;
 use crate::model::{LifeInsurancePolicy, Transaction, TransactionInfo};
-use crate::money::parse_amount;
 use crate::reconcile::UNIT_TOLERANCE;
 use regex::Regex;
 use rust_decimal::Decimal;

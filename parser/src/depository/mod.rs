@@ -43,6 +43,7 @@ mod roster;
 mod rows;
 mod totals;
 
+use crate::dates::any_date;
 use crate::error::ParseError;
 use crate::model::Issuer;
 use crate::model::{
@@ -52,7 +53,7 @@ use crate::model::{
 use crate::statement::Statement;
 use classes::{Class, holdings_of};
 use regex::Regex;
-use rows::{Row, any_date, rows};
+use rows::{Row, rows};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::LazyLock;

@@ -3,10 +3,11 @@
 
 use super::classes::{Class, section_marker};
 use super::roster::{DEMAT_TYPE, dp_and_client, holders_in};
-use super::rows::{Row, any_date, is_isin};
+use super::rows::{Row, is_isin};
 use super::{Mode, Reader, scheme};
+use crate::amounts::parse_amount;
+use crate::dates::any_date;
 use crate::model::Security;
-use crate::money::parse_amount;
 use rust_decimal::Decimal;
 
 impl Reader {

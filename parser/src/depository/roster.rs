@@ -4,8 +4,8 @@
 
 use super::rows::Row;
 use super::{Reader, new_account};
+use crate::amounts::parse_amount;
 use crate::model::Holder;
-use crate::money::parse_amount;
 use regex::Regex;
 use rust_decimal::Decimal;
 use std::sync::LazyLock;

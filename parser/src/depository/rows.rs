@@ -1,7 +1,6 @@
 //! Table rows from a page's positioned lines, and the cell values both depositories print.
 
-use crate::money::parse_amount;
-use crate::mutual_fund::iso_date;
+use crate::amounts::parse_amount;
 use crate::pdf::Page;
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -15,8 +14,6 @@ const COLUMN_TOLERANCE: f32 = 3.0;
 
 static ISIN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$").expect("valid regex"));
-static NUMERIC_DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{2})[-/](\d{2})[-/](\d{4})$").expect("valid regex"));
 
 /// One column of a row; wrapped text gives it several lines.
 #[derive(Debug, Clone)]
@@ -106,18 +103,6 @@ pub(super) fn is_isin(text: &str) -> bool {
     ISIN.is_match(text.trim())
 }
 
-/// `31-Dec-2025`, `31-12-2025` or `31/12/2025` → `2025-12-31`.
-pub(super) fn any_date(printed: &str) -> Option<String> {
-    if let Some(iso) = iso_date(printed) {
-        return Some(iso);
-    }
-    let c = NUMERIC_DATE.captures(printed.trim())?;
-    let month: u32 = c[2].parse().ok()?;
-    let day: u32 = c[1].parse().ok()?;
-    ((1..=12).contains(&month) && (1..=31).contains(&day))
-        .then(|| format!("{}-{:02}-{:02}", &c[3], month, day))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,15 +117,6 @@ mod tests {
             horizontal: true,
             text: text.into(),
         }
-    }
-
-    #[test]
-    fn dates_in_either_form() {
-        assert_eq!(any_date("15-Jun-2033").as_deref(), Some("2033-06-15"));
-        assert_eq!(any_date("31-12-2025").as_deref(), Some("2025-12-31"));
-        assert_eq!(any_date("31/12/2025").as_deref(), Some("2025-12-31"));
-        assert_eq!(any_date("31-13-2025"), None);
-        assert_eq!(any_date("7.18"), None);
     }
 
     #[test]

@@ -4,9 +4,9 @@
 use super::Reader;
 use super::classes::{Class, holdings_count, holdings_of, holdings_value};
 use super::rows::Row;
+use crate::amounts::parse_amount;
 use crate::error::ParseError;
 use crate::model::{AccountTotal, Insurance, Portfolio, PortfolioMeta, PortfolioSummary};
-use crate::money::parse_amount;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 

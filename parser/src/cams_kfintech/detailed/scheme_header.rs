@@ -15,9 +15,26 @@
 //! field. What the region holds beyond holders, heading, registrar and nominees is returned as
 //! unplaced, for the reader to report.
 
-use super::clean_scheme_name;
 use regex::Regex;
 use std::sync::LazyLock;
+
+/// A renamed scheme's old name, `(formerly …)` / `(erstwhile …)`, and a trailing
+/// `(Demat …)` / `(Non-Demat …)` note: not part of the scheme's name.
+static FORMER_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)\((?:formerly|erstwhile).+?\)").expect("valid regex"));
+static DEMAT_NOTE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)\((?:Demat|Non-Demat).*").expect("valid regex"));
+
+/// The scheme's name as printed, without former names and demat notes, spaces collapsed and
+/// trailing punctuation (other than a closing parenthesis) dropped; casparser names them so.
+pub fn clean_scheme_name(printed: &str) -> String {
+    let name = FORMER_NAME.replace_all(printed, "");
+    let name = DEMAT_NOTE.replace(&name, "");
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    name.trim_end_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ')'))
+        .trim()
+        .to_string()
+}
 
 /// `CODE-` at the start of a line: one or two tokens of capitals and digits, at least one
 /// capital, the dash glued to the code (`Entry Load - NIL` and `01-Jan-2025` are not codes).
@@ -261,6 +278,32 @@ fn nominees(line: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scheme_names_lose_former_names_and_demat_notes() {
+        let cases = [
+            (
+                "Bandhan Small Cap Fund - Direct Plan - Growth (formerly IDFC Emerging Businesses Fund)",
+                "Bandhan Small Cap Fund - Direct Plan - Growth",
+            ),
+            (
+                "Axis Bluechip Fund - Direct Growth (erstwhile Axis Equity Fund) (Non-Demat)",
+                "Axis Bluechip Fund - Direct Growth",
+            ),
+            (
+                "HDFC Flexi Cap Fund -  Direct Plan -",
+                "HDFC Flexi Cap Fund - Direct Plan",
+            ),
+            (
+                "Baroda BNP Paribas Credit Risk Fund (Scheme has one Segregated Portfolio)",
+                "Baroda BNP Paribas Credit Risk Fund (Scheme has one Segregated Portfolio)",
+            ),
+            ("(formerly X)", ""),
+        ];
+        for (printed, clean) in cases {
+            assert_eq!(clean_scheme_name(printed), clean, "{printed}");
+        }
+    }
 
     fn region(lines: &[&str]) -> Vec<String> {
         lines.iter().map(|l| l.to_string()).collect()

@@ -9,9 +9,12 @@
 //! Total                                    1,20,000.00          1,45,678.90
 //! ```
 
-use crate::money::parse_amount;
+use crate::amounts::{parse_amount, trailing_numbers};
+use crate::model::MutualFundFolio;
 use crate::pdf::Line;
+use crate::reconcile::Reconciliation;
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PrintedRow {
@@ -45,13 +48,7 @@ pub fn read(lines: &[Line]) -> Option<PortfolioSummary> {
             .map(|r| r.text.trim())
             .filter(|t| !t.is_empty())
             .collect();
-        let mut first_number = cells.len();
-        while first_number > 0
-            && cells.len() - first_number < 2
-            && parse_amount(cells[first_number - 1]).is_some()
-        {
-            first_number -= 1;
-        }
+        let first_number = trailing_numbers(&cells, 2, |c| parse_amount(c).is_some());
         let values: Vec<Decimal> = cells[first_number..]
             .iter()
             .filter_map(|c| parse_amount(c))
@@ -79,6 +76,112 @@ pub fn read(lines: &[Line]) -> Option<PortfolioSummary> {
         summary.fund_houses.push((label, row));
     }
     Some(summary)
+}
+
+/// What was read of one fund house's folios, to check against its summary row.
+struct FundHouseRead {
+    /// The name as the first folio's heading spells it.
+    name: String,
+    value: Decimal,
+    cost: Decimal,
+    schemes: usize,
+    /// Every scheme printed a cost (else the printed cost cannot be checked).
+    every_cost_printed: bool,
+}
+
+impl FundHouseRead {
+    fn new(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            value: Decimal::ZERO,
+            cost: Decimal::ZERO,
+            schemes: 0,
+            every_cost_printed: true,
+        }
+    }
+}
+
+/// A fund-house name as the summary and the headings may differ in spelling it.
+fn fund_house_key(name: &str) -> String {
+    let lower = name.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let trimmed = match words.as_slice() {
+        [rest @ .., "mutual", "fund"] | [rest @ .., "mf"] | [rest @ .., "fund", "house"] => rest,
+        all => all,
+    };
+    trimmed.join(" ")
+}
+
+/// Folios against the PORTFOLIO SUMMARY: each fund house's market value and cost, and the
+/// Total, within a paisa per scheme summed.
+pub(super) fn check_summary(
+    printed: &PortfolioSummary,
+    folios: &[MutualFundFolio],
+    r: &mut Reconciliation,
+) {
+    let mut read: BTreeMap<String, FundHouseRead> = BTreeMap::new();
+    for folio in folios {
+        let entry = read
+            .entry(fund_house_key(&folio.amc))
+            .or_insert_with(|| FundHouseRead::new(&folio.amc));
+        for scheme in &folio.schemes {
+            entry.value += scheme.value;
+            entry.cost += scheme.cost.unwrap_or_default();
+            entry.schemes += 1;
+            entry.every_cost_printed &= scheme.cost.is_some();
+        }
+    }
+    for (name, row) in &printed.fund_houses {
+        match read.remove(&fund_house_key(name)) {
+            Some(house) => {
+                let schemes = house.schemes;
+                r.total(|| format!("{name}: market value"), house.value, row.market_value, schemes);
+                if let (Some(printed_cost), true) = (row.cost, house.every_cost_printed) {
+                    r.total(|| format!("{name}: cost value"), house.cost, printed_cost, schemes);
+                }
+            }
+            None if row.market_value.is_zero() => {
+                r.total(|| format!("{name}: market value"), Decimal::ZERO, Decimal::ZERO, 1);
+            }
+            None => r.unmatched(format!(
+                "{name}: the portfolio summary prints a market value of {}, no folio of it was read",
+                row.market_value.normalize()
+            )),
+        }
+    }
+    for house in read.values() {
+        r.unmatched(format!(
+            "{}: folios worth {} read, the portfolio summary does not list the fund house",
+            house.name,
+            house.value.normalize()
+        ));
+    }
+    if let Some(total) = &printed.total {
+        let schemes: usize = folios.iter().map(|f| f.schemes.len()).sum();
+        let value: Decimal = folios.iter().map(|f| f.value).sum();
+        r.total(
+            || "portfolio total market value".into(),
+            value,
+            total.market_value,
+            schemes,
+        );
+        let costs: Vec<Option<Decimal>> = folios
+            .iter()
+            .flat_map(|f| f.schemes.iter().map(|s| s.cost))
+            .collect();
+        if let (Some(printed_cost), true) = (total.cost, costs.iter().all(Option::is_some)) {
+            let cost: Decimal = costs.into_iter().flatten().sum();
+            r.total(
+                || "portfolio total cost value".into(),
+                cost,
+                printed_cost,
+                schemes,
+            );
+        }
+    }
 }
 
 #[cfg(test)]

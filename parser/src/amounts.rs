@@ -54,6 +54,17 @@ pub fn parse_amount(s: &str) -> Option<Decimal> {
     Some(if negative { -value } else { value })
 }
 
+/// Where the numbers at the end of a row start: the index of the first of the trailing
+/// `items` (at most `max` of them) that `is_number` accepts. `items.len()` when the row ends in
+/// none. The readers split a row into its label or description and its number columns so.
+pub fn trailing_numbers<T>(items: &[T], max: usize, is_number: impl Fn(&T) -> bool) -> usize {
+    let mut first = items.len();
+    while first > 0 && items.len() - first < max && is_number(&items[first - 1]) {
+        first -= 1;
+    }
+    first
+}
+
 fn strip_currency(s: &str) -> Option<&str> {
     if let Some(rest) = s.strip_prefix('₹') {
         return Some(rest);
@@ -93,6 +104,17 @@ fn valid_grouping(int_part: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trailing_numbers_stop_at_text_and_at_the_maximum() {
+        let is_number = |cell: &&str| parse_amount(cell).is_some();
+        let row = ["SIP Purchase", "(1)", "1,000.00", "10.000"];
+        assert_eq!(trailing_numbers(&row, 4, is_number), 1);
+        assert_eq!(trailing_numbers(&row, 2, is_number), 2);
+        assert_eq!(trailing_numbers(&["Total", "x"], 4, is_number), 2);
+        assert_eq!(trailing_numbers(&["1", "2"], 4, is_number), 0);
+        assert_eq!(trailing_numbers::<&str>(&[], 4, is_number), 0);
+    }
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()

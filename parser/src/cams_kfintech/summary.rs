@@ -12,10 +12,12 @@
 //! column; a run belongs to the column whose anchor is nearest (left edge for text and dates,
 //! right edge for the right-aligned numbers).
 
+use super::investor::investor_block;
+use super::portfolio::rta_portfolio;
+use crate::amounts::parse_amount;
+use crate::dates::iso_date;
 use crate::error::ParseError;
 use crate::model::{MutualFundFolio, Portfolio, PortfolioMeta, Scheme, StatementPeriod};
-use crate::money::parse_amount;
-use crate::mutual_fund::{investor_block, iso_date, rta_portfolio};
 use crate::pdf::{Line, TextRun};
 use crate::reconcile::Reconciliation;
 use crate::statement::{CasVariant, Statement};

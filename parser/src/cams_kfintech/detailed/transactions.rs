@@ -5,10 +5,11 @@
 //! usable header (a run holding several labels, a page without one) the numbers are taken by
 //! count: four are all columns, three have no amount, two are amount and units, one an amount.
 
-use super::iso_date;
-use crate::model::Transaction;
-use crate::money::parse_amount;
+use crate::amounts::{parse_amount, trailing_numbers};
+use crate::dates::iso_date;
+use crate::model::{Scheme, Transaction};
 use crate::pdf::{Line, TextRun};
+use crate::reconcile::UNIT_TOLERANCE;
 use crate::transaction_type;
 use regex::Regex;
 use rust_decimal::Decimal;
@@ -144,10 +145,7 @@ pub fn row(line: &Line, start: RowStart, columns: &Columns) -> Option<Transactio
     let is_number = |r: &TextRun| {
         parse_amount(&r.text).is_some() && (!columns.complete() || columns.field_at(r).is_some())
     };
-    let mut first_number = runs.len();
-    while first_number > 0 && runs.len() - first_number < 4 && is_number(runs[first_number - 1]) {
-        first_number -= 1;
-    }
+    let first_number = trailing_numbers(&runs, 4, |r| is_number(r));
     let numbers = &runs[first_number..];
     let mut description: Vec<&str> = Vec::new();
     if !first_rest.is_empty() {
@@ -193,7 +191,29 @@ pub fn continue_description(transaction: &mut Transaction, text: &str) {
     classify(transaction);
 }
 
-pub(super) fn classify(transaction: &mut Transaction) {
+/// Some KFintech templates print a reversed extinguishment's units in parentheses although
+/// they come back in (`Payment - Units Extinguished-Reversed`): where the printed running
+/// balance only adds up with the other sign, that sign is the row's (casparser does the same).
+pub(super) fn fix_signs_by_balance(scheme: &mut Scheme) {
+    let Some(mut previous) = scheme.additional_info.open_units else {
+        return;
+    };
+    for t in &mut scheme.transactions {
+        let (Some(units), Some(balance)) = (t.units, t.balance) else {
+            continue;
+        };
+        let as_printed = (previous + units - balance).abs() <= UNIT_TOLERANCE;
+        let flipped = (previous - units - balance).abs() <= UNIT_TOLERANCE;
+        if !as_printed && flipped {
+            t.units = Some(-units);
+            t.amount = t.amount.map(|a| -a);
+            classify(t);
+        }
+        previous = balance;
+    }
+}
+
+fn classify(transaction: &mut Transaction) {
     let kind = transaction_type::classify(&transaction.description, transaction.units);
     // A `***…***` notice row (address change, nominee registration) moves nothing.
     transaction.kind = if kind == "UNKNOWN" && transaction.description.starts_with("***") {

@@ -18,37 +18,30 @@ mod portfolio_summary;
 mod scheme_header;
 mod transactions;
 
-pub use folio_line::FolioLine;
-pub use scheme_header::SchemeHeader;
-
+use super::furniture::{PERIOD, is_furniture, is_table_header};
+use super::investor::investor_block;
+use super::portfolio::rta_portfolio;
+use crate::amounts::parse_amount;
+use crate::dates::iso_date;
 use crate::error::ParseError;
 use crate::model::{
-    AccountTotal, FolioInfo, Holder, Investor, MutualFundFolio, Portfolio, PortfolioMeta,
-    PortfolioSummary, Scheme, StatementPeriod,
+    FolioInfo, Holder, Investor, MutualFundFolio, Portfolio, PortfolioMeta, Scheme, StatementPeriod,
 };
-use crate::money::parse_amount;
 use crate::pdf::Line;
 use crate::reconcile::{Reconciliation, UNIT_TOLERANCE};
 use crate::redact;
 use crate::statement::{CasVariant, Statement};
-use portfolio_summary::PortfolioSummary as PrintedSummary;
+use folio_line::FolioLine;
+use portfolio_summary::{PortfolioSummary as PrintedSummary, check_summary};
 use regex::Regex;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use scheme_header::SchemeHeader;
 use std::sync::LazyLock;
-use transactions::Columns;
+use transactions::{Columns, fix_signs_by_balance};
 
-/// The investor block sits left of this x on page 1; the notice to its right is not theirs.
-const INVESTOR_COLUMN_MAX_X: f32 = 250.0;
 /// Unplaced lines quoted one by one in the warnings; the rest are counted.
 const UNPLACED_QUOTED: usize = 10;
 
-static DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4})$").expect("valid regex"));
-static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{2}-[A-Za-z]{3}-\d{4})\s+(?i:to)\s+(\d{2}-[A-Za-z]{3}-\d{4})$")
-        .expect("valid regex")
-});
 /// A fund-house heading: `HDFC Mutual Fund`, `Quant MF`, `… Fund House`.
 static AMC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^.+?\s+(?:MF|Mutual\s*Fund|Fund\s*House)$").expect("valid regex")
@@ -72,63 +65,6 @@ static VALUATION: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("valid regex")
 });
-/// A renamed scheme's old name, `(formerly …)` / `(erstwhile …)`, and a trailing
-/// `(Demat …)` / `(Non-Demat …)` note: not part of the scheme's name.
-static FORMER_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?is)\((?:formerly|erstwhile).+?\)").expect("valid regex"));
-static DEMAT_NOTE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?is)\((?:Demat|Non-Demat).*").expect("valid regex"));
-
-/// `10-Jan-2025` → `2025-01-10`.
-pub fn iso_date(printed: &str) -> Option<String> {
-    let c = DATE.captures(printed.trim())?;
-    let month = match c[2].to_ascii_lowercase().as_str() {
-        "jan" => 1,
-        "feb" => 2,
-        "mar" => 3,
-        "apr" => 4,
-        "may" => 5,
-        "jun" => 6,
-        "jul" => 7,
-        "aug" => 8,
-        "sep" => 9,
-        "oct" => 10,
-        "nov" => 11,
-        "dec" => 12,
-        _ => return None,
-    };
-    Some(format!("{}-{month:02}-{}", &c[3], &c[1]))
-}
-
-/// The transaction table's header, one to three lines (KFintech stacks it): only header words.
-fn is_table_header(text: &str) -> bool {
-    text.starts_with("Date Transaction")
-        || text.starts_with("(INR)")
-        || text.split_whitespace().all(|w| {
-            matches!(
-                w,
-                "Date"
-                    | "Transaction"
-                    | "Amount"
-                    | "Units"
-                    | "Price"
-                    | "NAV"
-                    | "Unit"
-                    | "Balance"
-                    | "(INR)"
-            )
-        })
-}
-
-/// Page furniture repeated on every page.
-fn is_furniture(text: &str) -> bool {
-    text == "Consolidated Account Statement"
-        || PERIOD.is_match(text)
-        || is_table_header(text)
-        || (text.starts_with("Page ") && text.contains(" of "))
-        || text.starts_with("This is a computer generated statement")
-}
-
 /// A scheme between its opening balance and its valuation.
 struct OpenScheme {
     scheme: Scheme,
@@ -495,28 +431,6 @@ impl Reader {
     }
 }
 
-/// Some KFintech templates print a reversed extinguishment's units in parentheses although
-/// they come back in (`Payment - Units Extinguished-Reversed`): where the printed running
-/// balance only adds up with the other sign, that sign is the row's (casparser does the same).
-fn fix_signs_by_balance(scheme: &mut Scheme) {
-    let Some(mut previous) = scheme.additional_info.open_units else {
-        return;
-    };
-    for t in &mut scheme.transactions {
-        let (Some(units), Some(balance)) = (t.units, t.balance) else {
-            continue;
-        };
-        let as_printed = (previous + units - balance).abs() <= UNIT_TOLERANCE;
-        let flipped = (previous - units - balance).abs() <= UNIT_TOLERANCE;
-        if !as_printed && flipped {
-            t.units = Some(-units);
-            t.amount = t.amount.map(|a| -a);
-            transactions::classify(t);
-        }
-        previous = balance;
-    }
-}
-
 fn empty_scheme(name: String) -> Scheme {
     Scheme::held(
         name,
@@ -526,139 +440,6 @@ fn empty_scheme(name: String) -> Scheme {
         Decimal::ZERO,
         None,
     )
-}
-
-/// A fund-house name as the summary and the headings may differ in spelling it.
-fn fund_house_key(name: &str) -> String {
-    let lower = name.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let trimmed = match words.as_slice() {
-        [rest @ .., "mutual", "fund"] | [rest @ .., "mf"] | [rest @ .., "fund", "house"] => rest,
-        all => all,
-    };
-    trimmed.join(" ")
-}
-
-/// Folios against the PORTFOLIO SUMMARY: each fund house's market value and cost, and the
-/// Total, within a paisa per scheme summed.
-fn check_summary(printed: &PrintedSummary, folios: &[MutualFundFolio], r: &mut Reconciliation) {
-    // Fund house → (market value, cost, schemes, every scheme printed a cost).
-    let mut read: BTreeMap<String, (String, Decimal, Decimal, usize, bool)> = BTreeMap::new();
-    for folio in folios {
-        let entry = read
-            .entry(fund_house_key(&folio.amc))
-            .or_insert_with(|| (folio.amc.clone(), Decimal::ZERO, Decimal::ZERO, 0, true));
-        for scheme in &folio.schemes {
-            entry.1 += scheme.value;
-            entry.2 += scheme.cost.unwrap_or_default();
-            entry.3 += 1;
-            entry.4 &= scheme.cost.is_some();
-        }
-    }
-    for (name, row) in &printed.fund_houses {
-        match read.remove(&fund_house_key(name)) {
-            Some((_, value, cost, schemes, all_costs)) => {
-                r.total(|| format!("{name}: market value"), value, row.market_value, schemes);
-                if let (Some(printed_cost), true) = (row.cost, all_costs) {
-                    r.total(|| format!("{name}: cost value"), cost, printed_cost, schemes);
-                }
-            }
-            None if row.market_value.is_zero() => {
-                r.total(|| format!("{name}: market value"), Decimal::ZERO, Decimal::ZERO, 1);
-            }
-            None => r.unmatched(format!(
-                "{name}: the portfolio summary prints a market value of {}, no folio of it was read",
-                row.market_value.normalize()
-            )),
-        }
-    }
-    for (name, value, ..) in read.values() {
-        r.unmatched(format!(
-            "{name}: folios worth {} read, the portfolio summary does not list the fund house",
-            value.normalize()
-        ));
-    }
-    if let Some(total) = &printed.total {
-        let schemes: usize = folios.iter().map(|f| f.schemes.len()).sum();
-        let value: Decimal = folios.iter().map(|f| f.value).sum();
-        r.total(
-            || "portfolio total market value".into(),
-            value,
-            total.market_value,
-            schemes,
-        );
-        let costs: Vec<Option<Decimal>> = folios
-            .iter()
-            .flat_map(|f| f.schemes.iter().map(|s| s.cost))
-            .collect();
-        if let (Some(printed_cost), true) = (total.cost, costs.iter().all(Option::is_some)) {
-            let cost: Decimal = costs.into_iter().flatten().sum();
-            r.total(
-                || "portfolio total cost value".into(),
-                cost,
-                printed_cost,
-                schemes,
-            );
-        }
-    }
-}
-
-/// The investor block at the top left of page 1, shared by the detailed and summary
-/// statements: `Email Id:`, the name, address lines, optional `Phone …:` lines, `Mobile:`.
-/// It starts at `Email Id:` and ends at `Mobile:`, so titles above and tables below stay out.
-pub(crate) fn investor_block(lines: &[Line]) -> Investor {
-    let mut investor = Investor::default();
-    let mut block = Vec::new();
-    let mut started = false;
-    for line in lines {
-        let text = line.text_left_of(INVESTOR_COLUMN_MAX_X);
-        if text == "PORTFOLIO SUMMARY" || text.starts_with("Date Transaction") {
-            break;
-        }
-        if let Some(email) = text.strip_prefix("Email Id:") {
-            investor.email = Some(email.trim().to_string());
-            started = true;
-            continue;
-        }
-        if !started || text.is_empty() || is_furniture(&text) {
-            continue;
-        }
-        if let Some(mobile) = text.strip_prefix("Mobile:") {
-            investor.mobile = Some(mobile.trim().to_string());
-            break;
-        }
-        // `Phone Off:` / `Phone Res:` lines, often empty, are not part of the address.
-        if !text.starts_with("Phone") {
-            block.push(text);
-        }
-    }
-    let mut rest = block.into_iter();
-    investor.name = rest.next();
-    let address: Vec<String> = rest.collect();
-    investor.pincode = address
-        .iter()
-        .rev()
-        .flat_map(|l| l.split_whitespace())
-        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
-        .map(String::from);
-    if !address.is_empty() {
-        investor.address = Some(address.join("\n"));
-    }
-    investor
-}
-
-/// The scheme's name as printed, without former names and demat notes, spaces collapsed and
-/// trailing punctuation (other than a closing parenthesis) dropped; casparser names them so.
-pub fn clean_scheme_name(printed: &str) -> String {
-    let name = FORMER_NAME.replace_all(printed, "");
-    let name = DEMAT_NOTE.replace(&name, "");
-    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    name.trim_end_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ')'))
-        .trim()
-        .to_string()
 }
 
 /// Reads a CAMS or KFintech detailed statement.
@@ -717,74 +498,4 @@ pub fn parse(statement: &Statement) -> Result<Portfolio, ParseError> {
         reader.folios,
         reader.warnings,
     ))
-}
-
-/// A CAMS / KFintech statement's portfolio: its folios are all it holds, so the total and the
-/// one per-kind entry (`mutual_funds`) are the sum of their values.
-pub(crate) fn rta_portfolio(
-    meta: PortfolioMeta,
-    investor: Investor,
-    folios: Vec<MutualFundFolio>,
-    warnings: Vec<String>,
-) -> Portfolio {
-    let total: Decimal = folios.iter().map(|f| f.value).sum();
-    let accounts = BTreeMap::from([(
-        "mutual_funds".to_string(),
-        AccountTotal {
-            count: u32::try_from(folios.len()).unwrap_or(u32::MAX),
-            total_value: total,
-        },
-    )]);
-    Portfolio {
-        meta,
-        investor,
-        summary: PortfolioSummary {
-            total_value: total,
-            accounts,
-        },
-        mutual_funds: folios,
-        demat_accounts: Vec::new(),
-        nps: Vec::new(),
-        insurance: Default::default(),
-        warnings,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_become_iso() {
-        assert_eq!(iso_date("10-Jan-2025").as_deref(), Some("2025-01-10"));
-        assert_eq!(iso_date("31-DEC-2025").as_deref(), Some("2025-12-31"));
-        assert_eq!(iso_date("10-Foo-2025"), None);
-        assert_eq!(iso_date("2025-01-10"), None);
-    }
-
-    #[test]
-    fn scheme_names_lose_former_names_and_demat_notes() {
-        let cases = [
-            (
-                "Bandhan Small Cap Fund - Direct Plan - Growth (formerly IDFC Emerging Businesses Fund)",
-                "Bandhan Small Cap Fund - Direct Plan - Growth",
-            ),
-            (
-                "Axis Bluechip Fund - Direct Growth (erstwhile Axis Equity Fund) (Non-Demat)",
-                "Axis Bluechip Fund - Direct Growth",
-            ),
-            (
-                "HDFC Flexi Cap Fund -  Direct Plan -",
-                "HDFC Flexi Cap Fund - Direct Plan",
-            ),
-            (
-                "Baroda BNP Paribas Credit Risk Fund (Scheme has one Segregated Portfolio)",
-                "Baroda BNP Paribas Credit Risk Fund (Scheme has one Segregated Portfolio)",
-            ),
-            ("(formerly X)", ""),
-        ];
-        for (printed, clean) in cases {
-            assert_eq!(clean_scheme_name(printed), clean, "{printed}");
-        }
-    }
 }
