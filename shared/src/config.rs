@@ -1,7 +1,5 @@
 //! Configuration, read once per cold start from the environment.
 
-use crate::adapters::google::GoogleUrls;
-
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table_name: String,
@@ -95,6 +93,40 @@ impl Config {
             allow_local_pdf_urls: lookup("ALLOW_LOCAL_PDF_URLS")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1"),
         })
+    }
+}
+
+/// Google's endpoints: the real ones by default, or the sandbox's (`GOOGLE_BASE_URL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoogleUrls {
+    pub auth: String,
+    pub token: String,
+    pub revoke: String,
+    /// Base of the Gmail REST API, e.g. `https://gmail.googleapis.com`.
+    pub gmail: String,
+}
+
+impl Default for GoogleUrls {
+    fn default() -> Self {
+        Self {
+            auth: "https://accounts.google.com/o/oauth2/v2/auth".into(),
+            token: "https://oauth2.googleapis.com/token".into(),
+            revoke: "https://oauth2.googleapis.com/revoke".into(),
+            gmail: "https://gmail.googleapis.com".into(),
+        }
+    }
+}
+
+impl GoogleUrls {
+    /// All endpoints on one host, the way the Google sandbox serves them.
+    pub fn sandbox(base: &str) -> Self {
+        let base = base.trim_end_matches('/');
+        Self {
+            auth: format!("{base}/o/oauth2/v2/auth"),
+            token: format!("{base}/token"),
+            revoke: format!("{base}/revoke"),
+            gmail: base.to_string(),
+        }
     }
 }
 

@@ -1,68 +1,66 @@
 //! One handler per Lambda function. Each only translates: HTTP in, a domain call, HTTP out.
 
-use crate::adapters::pdf_fetch::FetchPolicy;
-use crate::api::{ConnectRequest, CreditUsage, ListCasRequest, ParseRequest, TokenRequest};
-use crate::domain::inbox::{CallbackOutcome, CallbackQuery, Caller, Inbox};
-use crate::domain::parsing;
-use crate::error::{ApiError, ErrorCode};
-use crate::gateway::{self, API_KEY, INBOX_TOKEN, header, request_id, require_method};
-use crate::parse_input;
+use crate::api::{CasRequest, ConnectRequest, ParseRequest, TokenRequest};
+use crate::app::App;
+use crate::domain::connection::{CallbackOutcome, CallbackQuery};
+use crate::domain::credits::CreditMeter;
+use crate::domain::parse;
+use crate::domain::service::Caller;
+use crate::domain::stored_files::SignedLink;
+use crate::error::ApiError;
+use crate::gateway::{self, API_KEY, INBOX_TOKEN, decode, header, request_id, require_method};
+use futures::future::BoxFuture;
 use http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
-use rust_decimal::Decimal;
+use serde::Serialize;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-/// What every function keeps for the life of its process.
-pub struct App {
-    pub inbox: Inbox,
-    /// See `Config::public_base_url`.
-    pub public_base_url: Option<String>,
-    pub fetch_policy: FetchPolicy,
+/// The handler of a function (`routes::Route::function`), for fronts that route in process.
+pub fn handler_of(
+    function: &str,
+) -> Option<fn(Arc<App>, Request) -> BoxFuture<'static, Response<Body>>> {
+    Some(match function {
+        "connect" => |app, req| Box::pin(connect(app, req)),
+        "callback" => |app, req| Box::pin(callback(app, req)),
+        "status" => |app, req| Box::pin(status(app, req)),
+        "disconnect" => |app, req| Box::pin(disconnect(app, req)),
+        "token" => |app, req| Box::pin(token(app, req)),
+        "cas" => |app, req| Box::pin(cas(app, req)),
+        "parse" => |app, req| Box::pin(parse(app, req)),
+        "download" => |app, req| Box::pin(download(app, req)),
+        _ => return None,
+    })
 }
 
-/// A free call's credit headers: nothing used, the balance as read at authentication.
-fn free(caller: &Caller) -> CreditUsage {
-    CreditUsage {
-        used: Decimal::ZERO,
-        remaining: caller.tenant.credits,
-    }
-}
-
-/// Method check, `x-api-key` and the tenant's rate limit: who is calling, or the error
-/// response to send. Every authenticated endpoint starts here, so every authenticated request
+/// Every endpoint that takes `x-api-key`: the method check, the key and the tenant's rate
+/// limit, then `work` with the caller and the call's credit meter. Every authenticated request
 /// counts against the limit (failed ones too), and a refused one (429 `RATE_LIMITED` with
-/// `Retry-After`) does nothing else and costs nothing.
-async fn caller_of(app: &App, req: &Request, rid: &str) -> Result<Caller, Response<Body>> {
+/// `Retry-After`) does nothing else and costs nothing. Once the caller is known the answer
+/// carries the credit headers, whatever `work` answers.
+async fn authenticated<T, F, Fut>(app: &App, req: &Request, work: F) -> Response<Body>
+where
+    T: Serialize,
+    F: FnOnce(Caller, CreditMeter) -> Fut,
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let rid = request_id(req);
     let result = match require_method(req, Method::POST) {
         Ok(()) => app.inbox.authenticate(header(req, API_KEY)).await,
         Err(e) => Err(e),
     };
-    let caller = result.map_err(|e| gateway::error(&e, rid))?;
-    if let Err(limited) = app.inbox.admit(&caller).await {
-        let response = gateway::respond::<()>(Err(limited.error()), Some(free(&caller)), rid);
-        return Err(gateway::with_retry_after(
-            response,
-            limited.retry_after_seconds,
-        ));
-    }
-    Ok(caller)
-}
-
-pub async fn connect(app: Arc<App>, req: Request) -> Response<Body> {
-    let rid = request_id(&req);
-    let caller = match caller_of(&app, &req, &rid).await {
+    let caller = match result {
         Ok(caller) => caller,
-        Err(response) => return response,
+        Err(e) => return gateway::error(&e, &rid),
     };
-    let result = async {
-        let body: ConnectRequest = gateway::json_body(&req)?;
-        let base = public_base(&app, &req)?;
-        let callback_url = format!("{base}/v4/inbox/callback");
-        app.inbox.connect(&caller, body, &callback_url).await
+    let meter = CreditMeter::new(caller.tenant.credits);
+    if let Err(limited) = app.inbox.admit(&caller).await {
+        let response = gateway::respond::<()>(Err(limited.error()), Some(meter.usage()), &rid);
+        return gateway::with_retry_after(response, limited.retry_after_seconds);
     }
-    .await;
-    gateway::respond(result, Some(free(&caller)), &rid)
+    let result = work(caller, meter.clone()).await;
+    gateway::respond(result, Some(meter.usage()), &rid)
 }
 
 /// The base URL links and callbacks are built on.
@@ -73,29 +71,28 @@ fn public_base(app: &App, req: &Request) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::invalid_request("Missing Host header"))
 }
 
+pub async fn connect(app: Arc<App>, req: Request) -> Response<Body> {
+    let (app, req) = (app.as_ref(), &req);
+    authenticated(app, req, |caller, _| async move {
+        let body: ConnectRequest = gateway::json_body(req)?;
+        let callback_url = format!("{}/v4/inbox/callback", public_base(app, req)?);
+        app.inbox.connect(&caller, body, &callback_url).await
+    })
+    .await
+}
+
 pub async fn cas(app: Arc<App>, req: Request) -> Response<Body> {
-    let rid = request_id(&req);
-    let caller = match caller_of(&app, &req, &rid).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
-    let (body, base) = match gateway::json_body::<ListCasRequest>(&req)
-        .and_then(|body| Ok((body, public_base(&app, &req)?)))
-    {
-        Ok(parsed) => parsed,
-        Err(e) => return gateway::respond::<()>(Err(e), Some(free(&caller)), &rid),
-    };
-    let (result, credits) = app
-        .inbox
-        .list_cas(
-            &caller,
-            header(&req, INBOX_TOKEN),
-            &body,
-            &base,
-            listing_deadline(&req),
-        )
-        .await;
-    gateway::respond(result, Some(credits), &rid)
+    let (app, req) = (app.as_ref(), &req);
+    authenticated(app, req, |caller, meter| async move {
+        let body: CasRequest = gateway::json_body(req)?;
+        let base = public_base(app, req)?;
+        let token = header(req, INBOX_TOKEN);
+        let deadline = listing_deadline(req);
+        app.inbox
+            .cas(&caller, token, &body, &base, deadline, &meter)
+            .await
+    })
+    .await
 }
 
 /// Time a listing keeps, after its deadline, to sort, answer and be billed before Lambda
@@ -112,40 +109,28 @@ fn listing_deadline(req: &Request) -> Option<tokio::time::Instant> {
 
 /// `POST /v4/smart/parse` and the type-specific `POST /v4/{cams_kfintech,cdsl,nsdl}/parse`
 /// (the vendor SDK's routes; same input, and a statement of another kind is 422): JSON or
-/// multipart; see `parse_input`.
+/// multipart; see `gateway::decode`.
 pub async fn parse(app: Arc<App>, req: Request) -> Response<Body> {
-    let rid = request_id(&req);
-    let expected = parsing::route_kind(req.uri().path());
-    let caller = match caller_of(&app, &req, &rid).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
-    let decoded = async {
-        let base = public_base(&app, &req)?;
-        let content_type = header(&req, "content-type");
-        let input = if parse_input::is_multipart(content_type) {
-            let body = gateway::body_bytes(&req);
-            if body.len() > parse_input::MAX_PARSE_BODY_BYTES {
-                return Err(crate::adapters::pdf_fetch::too_large());
+    let (app, req) = (app.as_ref(), &req);
+    let expected = parse::route_kind(req.uri().path());
+    authenticated(app, req, |caller, meter| async move {
+        let base = public_base(app, req)?;
+        let content_type = header(req, "content-type");
+        let input = if decode::is_multipart(content_type) {
+            let body = gateway::body_bytes(req);
+            if body.len() > decode::MAX_PARSE_BODY_BYTES {
+                return Err(crate::domain::too_large());
             }
-            parse_input::from_multipart(content_type.unwrap_or_default(), body.to_vec()).await?
+            decode::from_multipart(content_type.unwrap_or_default(), body.to_vec()).await?
         } else {
-            let body: ParseRequest =
-                gateway::json_body_up_to(&req, parse_input::MAX_PARSE_BODY_BYTES)?;
-            parse_input::from_json(body)?
+            let body: ParseRequest = gateway::json_body_up_to(req, decode::MAX_PARSE_BODY_BYTES)?;
+            decode::from_json(body)?
         };
-        Ok((input, base))
-    }
-    .await;
-    let (input, base) = match decoded {
-        Ok(decoded) => decoded,
-        Err(e) => return gateway::respond::<()>(Err(e), Some(free(&caller)), &rid),
-    };
-    let (result, credits) = app
-        .inbox
-        .smart_parse(&caller, input, expected, app.fetch_policy, &base)
-        .await;
-    gateway::respond(result, Some(credits), &rid)
+        app.inbox
+            .parse(&caller, input, expected, &base, &meter)
+            .await
+    })
+    .await
 }
 
 /// `GET /v4/files/{connection}/{filename}?expires=…&sig=…`: checks our 24-hour link, then
@@ -154,15 +139,8 @@ pub async fn download(app: Arc<App>, req: Request) -> Response<Body> {
     let rid = request_id(&req);
     let result = async {
         require_method(&req, Method::GET)?;
-        let path = req
-            .uri()
-            .path()
-            .strip_prefix("/v4/files/")
-            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "No such file"))?;
-        let q = gateway::query(&req);
-        let expires = q.get("expires").and_then(|e| e.parse::<i64>().ok());
-        let signature = q.get("sig").map(String::as_str).unwrap_or("");
-        app.inbox.download_url(path, expires, signature).await
+        let link = SignedLink::parse(req.uri().path(), req.uri().query().unwrap_or(""))?;
+        app.inbox.download(&link).await
     }
     .await;
     match result {
@@ -175,48 +153,33 @@ pub async fn download(app: Arc<App>, req: Request) -> Response<Body> {
 type NoFields = serde_json::Map<String, serde_json::Value>;
 
 pub async fn status(app: Arc<App>, req: Request) -> Response<Body> {
-    let rid = request_id(&req);
-    let caller = match caller_of(&app, &req, &rid).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
-    let result = async {
-        let _: NoFields = gateway::json_body(&req)?;
-        app.inbox.status(&caller, header(&req, INBOX_TOKEN)).await
-    }
-    .await;
-    gateway::respond(result, Some(free(&caller)), &rid)
+    let (app, req) = (app.as_ref(), &req);
+    authenticated(app, req, |caller, _| async move {
+        let _: NoFields = gateway::json_body(req)?;
+        app.inbox.status(&caller, header(req, INBOX_TOKEN)).await
+    })
+    .await
 }
 
 pub async fn disconnect(app: Arc<App>, req: Request) -> Response<Body> {
-    let rid = request_id(&req);
-    let caller = match caller_of(&app, &req, &rid).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
-    let result = async {
-        let _: NoFields = gateway::json_body(&req)?;
+    let (app, req) = (app.as_ref(), &req);
+    authenticated(app, req, |caller, _| async move {
+        let _: NoFields = gateway::json_body(req)?;
         app.inbox
-            .disconnect(&caller, header(&req, INBOX_TOKEN))
+            .disconnect(&caller, header(req, INBOX_TOKEN))
             .await
-    }
-    .await;
-    gateway::respond(result, Some(free(&caller)), &rid)
+    })
+    .await
 }
 
 /// `POST /v4/inbox/token`: the code flow's exchange of a one-time code for the inbox token.
 pub async fn token(app: Arc<App>, req: Request) -> Response<Body> {
-    let rid = request_id(&req);
-    let caller = match caller_of(&app, &req, &rid).await {
-        Ok(caller) => caller,
-        Err(response) => return response,
-    };
-    let result = async {
-        let body: TokenRequest = gateway::json_body(&req)?;
+    let (app, req) = (app.as_ref(), &req);
+    authenticated(app, req, |caller, _| async move {
+        let body: TokenRequest = gateway::json_body(req)?;
         app.inbox.exchange_code(&caller, body).await
-    }
-    .await;
-    gateway::respond(result, Some(free(&caller)), &rid)
+    })
+    .await
 }
 
 /// Google sends the browser here; the answer is a redirect to the app or a plain page.

@@ -2,10 +2,11 @@
 
 pub mod adapters;
 pub mod api;
+pub mod app;
 pub mod config;
 pub mod domain;
 pub mod error;
 pub mod gateway;
 pub mod handlers;
-pub mod parse_input;
+pub mod routes;
 pub mod runtime;

@@ -1,16 +1,19 @@
 //! What every function's `main` does: JSON logs, configuration and clients once per cold
 //! start, then serve API Gateway events with one handler.
 
-use crate::adapters::{Secrets, build_inbox_from_env};
+use crate::adapters::{Secrets, aws_config};
+use crate::app::{App, Clients};
+use crate::config::Config;
+use crate::domain::ports::SystemClock;
 use crate::error::ApiError;
 use crate::gateway;
-use crate::handlers::App;
 use futures::FutureExt;
 use lambda_http::{Body, Request, Response, service_fn};
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// Panics are logged with where they happened, never with their message: a message may quote
 /// what it choked on, and that is mail (file names, subjects) or statement text.
@@ -24,16 +27,24 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// Runs one request's handler; a panic becomes a 500 `INTERNAL` under the request id instead
-/// of reaching the Lambda runtime (which would report its message).
-pub async fn serve_one<F, Fut>(handler: &F, app: Arc<App>, req: Request) -> Response<Body>
+/// Runs one request's handler inside its `request` span (every log line of the request
+/// carries its id, and its tenant and connection once known); a panic becomes a 500
+/// `INTERNAL` under the request id instead of reaching the Lambda runtime (which would report
+/// its message).
+pub async fn serve_one<F, Fut>(handler: &F, app: Arc<App>, mut req: Request) -> Response<Body>
 where
     F: Fn(Arc<App>, Request) -> Fut,
     Fut: Future<Output = Response<Body>>,
 {
     let rid = gateway::request_id(&req);
+    // The handler reads the same id from the header (a fresh one is made only once).
+    if let Ok(value) = http::HeaderValue::from_str(&rid) {
+        req.headers_mut().insert(gateway::REQUEST_ID, value);
+    }
+    let span = gateway::request_span(&rid);
     AssertUnwindSafe(handler(app, req))
         .catch_unwind()
+        .instrument(span)
         .await
         .unwrap_or_else(|_| {
             gateway::respond::<()>(Err(ApiError::internal("the handler panicked")), None, &rid)
@@ -68,7 +79,8 @@ where
 {
     tracing_subscriber::fmt()
         .json()
-        .with_current_span(false)
+        .with_current_span(true)
+        .with_span_list(false)
         .with_target(false)
         .without_time()
         .with_writer(writer)
@@ -116,6 +128,18 @@ pub mod secrets {
     pub const DOWNLOAD: Secrets = PARSE;
 }
 
+/// The app on the system clock and the environment's configuration, reading only `needs`.
+async fn build_from_env(needs: Secrets) -> Result<App, String> {
+    let config = Config::from_env()?;
+    let clients = Clients {
+        aws: aws_config().await,
+        secrets: needs,
+    };
+    App::build(&config, &clients, Arc::new(SystemClock))
+        .await
+        .map_err(|e| e.to_string())
+}
+
 /// Serves `handler` in a function that reads only the secrets in `needs` (see [`secrets`]).
 pub async fn run<F, Fut>(needs: Secrets, handler: F) -> Result<(), lambda_http::Error>
 where
@@ -125,17 +149,10 @@ where
     init_tracing();
     log_cold_start();
     install_panic_hook();
-    let (config, inbox) = build_inbox_from_env(needs).await.map_err(|e| {
+    let app = Arc::new(build_from_env(needs).await.map_err(|e| {
         tracing::error!(error = %e, "start-up failed");
         e
-    })?;
-    let app = Arc::new(App {
-        inbox,
-        public_base_url: config.public_base_url.clone(),
-        fetch_policy: crate::adapters::pdf_fetch::FetchPolicy {
-            allow_local_targets: config.allow_local_pdf_urls,
-        },
-    });
+    })?);
     let handler = Arc::new(handler);
     lambda_http::run(service_fn(move |req: Request| {
         let app = app.clone();
@@ -148,7 +165,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::pdf_fetch::FetchPolicy;
     use crate::domain::fakes::{ScriptedMailbox, inbox_with};
     use rust_decimal::Decimal;
 
@@ -188,9 +204,6 @@ mod tests {
         let app = Arc::new(App {
             inbox,
             public_base_url: None,
-            fetch_policy: FetchPolicy {
-                allow_local_targets: false,
-            },
         });
         let handler = |_: Arc<App>, _: Request| async {
             panic!("end byte index 3 is not a char boundary of `ab€12_AB12345678_TXN.pdf`")

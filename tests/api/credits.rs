@@ -32,7 +32,7 @@ async fn concurrent_charges_never_take_the_balance_below_zero() {
     let tenant = store.tenant(&app.tenant_id).await.unwrap().unwrap();
     assert_eq!(tenant.credits, Decimal::ZERO);
 
-    let err = cas_inbox::domain::tenants::charge(store.as_ref(), &app.tenant_id, Decimal::ONE)
+    let err = cas_inbox::domain::credits::charge(store.as_ref(), &app.tenant_id, Decimal::ONE)
         .await
         .unwrap_err();
     assert_eq!(err.code.as_str(), "INSUFFICIENT_CREDITS");

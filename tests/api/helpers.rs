@@ -5,11 +5,12 @@
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use cas_inbox::adapters::google::GoogleUrls;
-use cas_inbox::adapters::{build_inbox, provision};
+use cas_inbox::adapters::provision;
+use cas_inbox::app::{App, Clients};
 use cas_inbox::config::{Config, DEFAULT_INBOX_TOKEN_TTL_SECONDS};
 use cas_inbox::domain::ports::Clock;
 use cas_inbox::domain::tenants;
-use cas_inbox::handlers::{self, App};
+use cas_inbox::{handlers, routes};
 use rust_decimal::Decimal;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -222,11 +223,13 @@ impl TestApp {
             allow_local_pdf_urls: true,
         };
         let clock = Arc::new(TestClock::default());
-        let inbox = build_inbox(&config, &sdk, clock.clone())
-            .await
-            .expect("build inbox");
+        let app = Arc::new(
+            App::build(&config, &Clients::all(&sdk), clock.clone())
+                .await
+                .expect("build the app"),
+        );
         let created = tenants::create_tenant(
-            inbox.store.as_ref(),
+            app.inbox.store.as_ref(),
             "Test tenant",
             &[REDIRECT_URI.to_string()],
             Decimal::from(10),
@@ -235,13 +238,6 @@ impl TestApp {
         )
         .await
         .expect("create tenant");
-        let app = Arc::new(App {
-            inbox,
-            public_base_url: None,
-            fetch_policy: cas_inbox::adapters::pdf_fetch::FetchPolicy {
-                allow_local_targets: true,
-            },
-        });
         let front = tokio::spawn(serve_front(listener, app.clone()));
         Self {
             base_url,
@@ -509,7 +505,7 @@ pub async fn spawn_front(app: Arc<App>) -> (String, tokio::task::JoinHandle<()>)
     (base_url, tokio::spawn(serve_front(listener, app)))
 }
 
-/// The HTTP front: routes like the HttpApi in template.yaml and hands each request to the
+/// The HTTP front: routes by `cas_inbox::routes` (the HttpApi in template.yaml) and hands each request to the
 /// function's handler as a `lambda_http::Request`.
 async fn serve_front(listener: tokio::net::TcpListener, app: Arc<App>) {
     let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
@@ -536,22 +532,12 @@ async fn route(app: Arc<App>, req: axum::extract::Request) -> axum::response::Re
     let request = http::Request::from_parts(parts, body);
     let path = request.uri().path().to_string();
     let method = request.method().clone();
-    let response = match (method.as_str(), path.as_str()) {
-        ("POST", "/v4/inbox/connect") => handlers::connect(app, request).await,
-        ("GET", "/v4/inbox/callback") => handlers::callback(app, request).await,
-        ("POST", "/v4/inbox/status") => handlers::status(app, request).await,
-        ("POST", "/v4/inbox/disconnect") => handlers::disconnect(app, request).await,
-        ("POST", "/v4/inbox/token") => handlers::token(app, request).await,
-        ("POST", "/v4/inbox/cas") => handlers::cas(app, request).await,
-        (
-            "POST",
-            "/v4/smart/parse" | "/v4/cams_kfintech/parse" | "/v4/cdsl/parse" | "/v4/nsdl/parse",
-        ) => handlers::parse(app, request).await,
-        ("GET", p) if p.starts_with("/v4/files/") && p.matches('/').count() == 4 => {
-            handlers::download(app, request).await
-        }
+    let handler =
+        routes::find(method.as_str(), &path).and_then(|route| handlers::handler_of(route.function));
+    let response = match handler {
+        Some(handler) => handler(app, request).await,
         // API Gateway's own answer for a route it does not have.
-        _ => {
+        None => {
             return axum::response::Response::builder()
                 .status(404)
                 .header("content-type", "application/json")

@@ -5,11 +5,11 @@
 use crate::helpers::{TestApp, error_code, spawn_front};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cas_inbox::adapters::{build_inbox, build_inbox_with, provision, secrets_manager};
+use cas_inbox::adapters::{provision, secrets_manager};
+use cas_inbox::app::{App, Clients};
 use cas_inbox::domain::inbox_token::{InboxTokenSigner, InboxTokenSubject};
 use cas_inbox::domain::keyring::{KeyRing, SigningKey};
 use cas_inbox::domain::ports::Clock;
-use cas_inbox::handlers::App;
 use cas_inbox::runtime::secrets;
 use serde_json::Value;
 use std::sync::Arc;
@@ -21,14 +21,11 @@ fn part(token: &str, n: usize) -> Value {
 
 /// The app as a function's next cold start would build it (secrets read again).
 async fn restarted(app: &TestApp) -> (String, tokio::task::JoinHandle<()>, Arc<App>) {
-    let inbox = build_inbox(&app.config, &app.sdk, app.clock.clone())
-        .await
-        .expect("rebuild");
-    let restarted = Arc::new(App {
-        inbox,
-        public_base_url: None,
-        fetch_policy: app.app.fetch_policy,
-    });
+    let restarted = Arc::new(
+        App::build(&app.config, &Clients::all(&app.sdk), app.clock.clone())
+            .await
+            .expect("rebuild"),
+    );
     let (url, front) = spawn_front(restarted.clone()).await;
     (url, front, restarted)
 }
@@ -134,22 +131,43 @@ async fn links_have_their_own_key_and_parse_and_download_never_read_the_google_s
     config.google_client_secret_id = Some("cas-inbox/test/no-such-secret".into());
     config.inbox_token_secret_id = Some("cas-inbox/test/no-such-secret".into());
     for needs in [secrets::PARSE, secrets::DOWNLOAD] {
-        build_inbox_with(&config, &app.sdk, app.clock.clone(), needs)
-            .await
-            .expect("parse/download need neither the Google client nor the token key");
+        App::build(
+            &config,
+            &Clients {
+                aws: app.sdk.clone(),
+                secrets: needs,
+            },
+            app.clock.clone(),
+        )
+        .await
+        .expect("parse/download need neither the Google client nor the token key");
     }
     for needs in [secrets::CAS, secrets::CALLBACK, secrets::CONNECT] {
         assert!(
-            build_inbox_with(&config, &app.sdk, app.clock.clone(), needs)
-                .await
-                .is_err()
+            App::build(
+                &config,
+                &Clients {
+                    aws: app.sdk.clone(),
+                    secrets: needs
+                },
+                app.clock.clone()
+            )
+            .await
+            .is_err()
         );
     }
     // Without the variable at all, the function that needs it says which one is missing.
     config.google_client_secret_id = None;
-    let err = build_inbox_with(&config, &app.sdk, app.clock.clone(), secrets::STATUS)
-        .await
-        .err()
-        .expect("status needs the Google client");
+    let err = App::build(
+        &config,
+        &Clients {
+            aws: app.sdk.clone(),
+            secrets: secrets::STATUS,
+        },
+        app.clock.clone(),
+    )
+    .await
+    .err()
+    .expect("status needs the Google client");
     assert!(err.to_string().contains("GOOGLE_CLIENT_SECRET_ID"), "{err}");
 }

@@ -15,5 +15,6 @@ mod listing;
 mod mailbox;
 mod parsing;
 mod rate_limit;
+mod routes;
 mod security;
 mod vendor_sdk;

@@ -2,7 +2,7 @@
 
 use crate::helpers::TestApp;
 use aws_sdk_dynamodb::types::AttributeValue;
-use cas_inbox::domain::inbox::token_context;
+use cas_inbox::domain::service::token_context;
 
 /// The sandbox's tokens start like Google's: `ya29.` (access) and `1//` (refresh).
 fn holds_a_token(value: &AttributeValue) -> bool {

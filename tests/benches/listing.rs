@@ -12,7 +12,8 @@ mod helpers;
 #[allow(dead_code)]
 mod mailbox;
 
-use cas_inbox::api::ListCasRequest;
+use cas_inbox::api::CasRequest;
+use cas_inbox::domain::credits::CreditMeter;
 use helpers::TestApp;
 use mailbox::Mailboxes;
 use std::time::{Duration, Instant};
@@ -30,13 +31,15 @@ async fn time_listing(app: &TestApp, token: &str, concurrency: usize) -> Duratio
     let mut times = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();
-        let (result, _) = inbox
-            .list_cas(
+        let meter = CreditMeter::new(caller.tenant.credits);
+        let result = inbox
+            .cas(
                 &caller,
                 Some(token),
-                &ListCasRequest::default(),
+                &CasRequest::default(),
                 &app.base_url,
                 None,
+                &meter,
             )
             .await;
         let elapsed = started.elapsed();

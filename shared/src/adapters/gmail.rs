@@ -2,7 +2,9 @@
 //! retry rate limits and server errors with exponential backoff and jitter (honouring
 //! `Retry-After`), and leave 401s to the caller (who refreshes the token once).
 
-use crate::domain::ports::{GoogleError, MailAttachment, MailMessage, Mailbox, SearchPage};
+use crate::domain::ports::{
+    GoogleError, MAX_PART_DEPTH, MailAttachment, MailMessage, Mailbox, SearchPage,
+};
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
@@ -245,11 +247,6 @@ struct Part<'a> {
     #[serde(default, borrow)]
     parts: Vec<&'a RawValue>,
 }
-
-/// Multipart levels walked below the root. Real mail nests a handful; deeper subtrees are not
-/// read (the mail is reported), which also bounds the work: every level re-scans the JSON of
-/// the parts below it once.
-pub const MAX_PART_DEPTH: usize = 128;
 
 #[derive(Deserialize)]
 struct Header {

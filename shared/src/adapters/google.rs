@@ -2,7 +2,7 @@
 //! Every URL is configuration, so tests and local runs point it at the Google sandbox.
 
 use super::secrets_manager::GoogleClientCredentials;
-use crate::domain::inbox::REQUESTED_SCOPES;
+use crate::domain::connection::REQUESTED_SCOPES;
 use crate::domain::ports::{AccessToken, GoogleAccounts, GoogleError, GoogleTokens, Revocation};
 use async_trait::async_trait;
 use reqwest::{Client, Response, StatusCode};
@@ -10,38 +10,7 @@ use serde::Deserialize;
 use std::time::Duration;
 use url::Url;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GoogleUrls {
-    pub auth: String,
-    pub token: String,
-    pub revoke: String,
-    /// Base of the Gmail REST API, e.g. `https://gmail.googleapis.com`.
-    pub gmail: String,
-}
-
-impl Default for GoogleUrls {
-    fn default() -> Self {
-        Self {
-            auth: "https://accounts.google.com/o/oauth2/v2/auth".into(),
-            token: "https://oauth2.googleapis.com/token".into(),
-            revoke: "https://oauth2.googleapis.com/revoke".into(),
-            gmail: "https://gmail.googleapis.com".into(),
-        }
-    }
-}
-
-impl GoogleUrls {
-    /// All endpoints on one host, the way the Google sandbox serves them.
-    pub fn sandbox(base: &str) -> Self {
-        let base = base.trim_end_matches('/');
-        Self {
-            auth: format!("{base}/o/oauth2/v2/auth"),
-            token: format!("{base}/token"),
-            revoke: format!("{base}/revoke"),
-            gmail: base.to_string(),
-        }
-    }
-}
+pub use crate::config::GoogleUrls;
 
 pub struct GoogleHttp {
     http: Client,

@@ -4,19 +4,19 @@ pub mod dynamo;
 pub mod gmail;
 pub mod google;
 pub mod kms;
+pub mod memory;
 pub mod pdf_fetch;
 pub mod provision;
 pub mod s3;
 pub mod secrets_manager;
 
 use crate::config::Config;
-use crate::domain::inbox::{Inbox, InboxSettings};
 use crate::domain::inbox_token::InboxTokenSigner;
 use crate::domain::links::LinkSigner;
 use crate::domain::ports::{
     AccessToken, Clock, GoogleAccounts, GoogleError, GoogleTokens, InfraError, Revocation,
-    SystemClock,
 };
+use crate::domain::service::{Inbox, InboxSettings};
 use aws_config::SdkConfig;
 use std::sync::Arc;
 
@@ -45,15 +45,6 @@ impl Secrets {
         google_client: true,
         download_links: true,
     };
-}
-
-/// Builds the domain with real adapters, reading every secret (tests, tools).
-pub async fn build_inbox(
-    config: &Config,
-    sdk: &SdkConfig,
-    clock: Arc<dyn Clock>,
-) -> Result<Inbox, InfraError> {
-    build_inbox_with(config, sdk, clock, Secrets::ALL).await
 }
 
 /// Builds the domain with real adapters: SDK clients made once, and only the `secrets` the
@@ -136,6 +127,9 @@ pub async fn build_inbox_with(
         google,
         mailbox: Arc::new(gmail::GmailHttp::new(http, &config.google_urls.gmail)),
         files: Arc::new(s3::S3Files::new(s3_client(sdk), &config.files_bucket)),
+        pdf_fetcher: Arc::new(pdf_fetch::FetchPolicy {
+            allow_local_targets: config.allow_local_pdf_urls,
+        }),
         clock,
         limiter: Arc::new(dynamo::DynamoRateLimiter::new(dynamo, &config.table_name)),
         signer,
@@ -182,14 +176,4 @@ pub fn s3_client(sdk: &SdkConfig) -> aws_sdk_s3::Client {
         .force_path_style(sdk.endpoint_url().is_some())
         .build();
     aws_sdk_s3::Client::from_conf(config)
-}
-
-/// The same, on the system clock, reading only `needs`: what the Lambda functions use.
-pub async fn build_inbox_from_env(needs: Secrets) -> Result<(Config, Inbox), String> {
-    let config = Config::from_env()?;
-    let sdk = aws_config().await;
-    let inbox = build_inbox_with(&config, &sdk, Arc::new(SystemClock), needs)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((config, inbox))
 }

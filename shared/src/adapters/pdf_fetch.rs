@@ -4,13 +4,14 @@
 //! a timeout, port 443 only, no proxy. Local mode (`ALLOW_LOCAL_PDF_URLS`) opens loopback and
 //! nothing else. Links to the service's own downloads never reach this: they are read directly.
 
+use crate::domain::ports::PdfFetcher;
+use crate::domain::{MAX_PDF_BYTES, too_large};
 use crate::error::{ApiError, ErrorCode};
 use reqwest::{Client, StatusCode};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 use url::{Host, Url};
 
-pub const MAX_PDF_BYTES: usize = 10 * 1024 * 1024;
 const MAX_REDIRECTS: usize = 3;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -19,6 +20,13 @@ pub struct FetchPolicy {
     /// Local runs and tests fetch from loopback (any port, plain http too); deployments never
     /// do. Private networks and cloud metadata stay closed either way.
     pub allow_local_targets: bool,
+}
+
+#[async_trait::async_trait]
+impl PdfFetcher for FetchPolicy {
+    async fn fetch(&self, url: &str) -> Result<Vec<u8>, ApiError> {
+        fetch_pdf(url, *self).await
+    }
 }
 
 /// The only port a deployed service fetches from.
@@ -177,16 +185,6 @@ pub async fn fetch_pdf(raw_url: &str, policy: FetchPolicy) -> Result<Vec<u8>, Ap
         return Ok(bytes);
     }
     Err(refused("pdf_url redirected too many times"))
-}
-
-pub fn too_large() -> ApiError {
-    ApiError::new(
-        ErrorCode::FileTooLarge,
-        format!(
-            "The PDF is larger than {} MB",
-            MAX_PDF_BYTES / (1024 * 1024)
-        ),
-    )
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub struct StatusResponse {
 
 /// `POST /v4/inbox/cas` (its `Debug` hides the password).
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ListCasRequest {
+pub struct CasRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cas_types: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,7 +81,7 @@ pub struct ListCasRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ListCasResponse {
+pub struct CasResponse {
     pub status: Outcome,
     pub files: Vec<CasFile>,
     pub count: usize,
@@ -199,9 +199,9 @@ pub fn redacted<T>(secret: &Option<T>) -> &'static str {
     }
 }
 
-impl std::fmt::Debug for ListCasRequest {
+impl std::fmt::Debug for CasRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ListCasRequest")
+        f.debug_struct("CasRequest")
             .field("cas_types", &self.cas_types)
             .field("start_date", &self.start_date)
             .field("end_date", &self.end_date)
@@ -268,12 +268,12 @@ mod tests {
           ],
           "count": 1
         });
-        let parsed: ListCasResponse = serde_json::from_value(seed.clone()).expect("parses");
+        let parsed: CasResponse = serde_json::from_value(seed.clone()).expect("parses");
         assert!(!parsed.files[0].sender_verified);
         let mut expected = seed;
         expected["files"][0]["sender_verified"] = json!(false);
         assert_eq!(serde_json::to_value(&parsed).unwrap(), expected);
-        round_trips::<ListCasResponse>(expected);
+        round_trips::<CasResponse>(expected);
     }
 
     #[test]
@@ -309,7 +309,7 @@ mod tests {
         round_trips::<ErrorBody>(
             json!({"status": "failed", "code": "INVALID_API_KEY", "msg": "Unknown API key"}),
         );
-        round_trips::<ListCasRequest>(json!({
+        round_trips::<CasRequest>(json!({
             "cas_types": ["cdsl", "cams"], "start_date": "2025-01-01",
             "end_date": "2025-01-31", "parse": true, "password": "ABCDE1234F"
         }));
@@ -321,8 +321,8 @@ mod tests {
     #[test]
     fn all_optional_requests_accept_an_empty_object() {
         assert_eq!(
-            serde_json::from_str::<ListCasRequest>("{}").unwrap(),
-            ListCasRequest::default()
+            serde_json::from_str::<CasRequest>("{}").unwrap(),
+            CasRequest::default()
         );
         assert_eq!(
             serde_json::from_str::<ParseRequest>("{}").unwrap(),

@@ -6,10 +6,10 @@
 //! is used up by its first exchange (one conditional delete) and lives 60 seconds; it is never
 //! logged.
 
-use super::inbox::{Caller, Inbox};
 use super::inbox_token::InboxTokenSubject;
 use super::model::{AuthCode, OAuthState};
 use super::secrets::{random_token, sha256_hex};
+use super::service::{Caller, Inbox};
 use crate::api::{Outcome, TokenRequest, TokenResponse};
 use crate::error::{ApiError, ErrorCode};
 

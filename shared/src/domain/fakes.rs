@@ -2,7 +2,6 @@
 //! connections, keys that do not encrypt, a mailbox scripted per test (including mails that
 //! panic or hang), an object store in a map, and a rate-limit counter in a map.
 
-use super::inbox::{Caller, Inbox, InboxSettings};
 use super::inbox_token::{InboxTokenSigner, InboxTokenSubject};
 use super::links::LinkSigner;
 use super::model::{
@@ -11,9 +10,10 @@ use super::model::{
 };
 use super::ports::{
     AccessToken, Charge, Clock, EncryptionContext, FileStore, GoogleAccounts, GoogleError,
-    GoogleTokens, InfraError, KeyService, MailAttachment, MailMessage, Mailbox, RateDecision,
-    RateLimiter, Revocation, Saved, SearchPage, Store, window_of,
+    GoogleTokens, InfraError, KeyService, MailAttachment, MailMessage, Mailbox, PdfFetcher,
+    RateDecision, RateLimiter, Revocation, Saved, SearchPage, Store, window_of,
 };
+use super::service::{Caller, Inbox, InboxSettings};
 use async_trait::async_trait;
 use futures::future::BoxFuture;
 use rust_decimal::Decimal;
@@ -485,21 +485,25 @@ pub async fn inbox_with(
         google: Arc::new(RefreshOnly),
         mailbox,
         files: Arc::new(MemFiles::default()),
+        pdf_fetcher: Arc::new(NoFetch),
         clock: Arc::new(FixedClock),
         limiter: Arc::new(MemRateLimiter::default()),
         signer,
         links: LinkSigner::from_key(&[9; 32]),
         settings: InboxSettings::default(),
     };
-    let caller = Caller {
-        tenant,
-        key: ApiKeyRecord {
-            key_id: "key_1".into(),
-            tenant_id: TENANT.into(),
-            label: "default".into(),
-            created_at: NOW,
-            revoked_at: None,
-        },
-    };
+    let caller = Caller { tenant };
     (inbox, store, caller, token)
+}
+
+/// A `pdf_url` fetcher for tests that fetch nothing: every URL is refused.
+pub struct NoFetch;
+
+#[async_trait]
+impl PdfFetcher for NoFetch {
+    async fn fetch(&self, _: &str) -> Result<Vec<u8>, crate::error::ApiError> {
+        Err(crate::error::ApiError::invalid_request(
+            "no fetching in these tests",
+        ))
+    }
 }

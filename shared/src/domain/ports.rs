@@ -267,6 +267,11 @@ pub struct MailAttachment {
     pub size: u64,
 }
 
+/// Multipart levels walked below the root. Real mail nests a handful; deeper subtrees are not
+/// read (the mail is reported), which also bounds the work: every level re-scans the JSON of
+/// the parts below it once.
+pub const MAX_PART_DEPTH: usize = 128;
+
 /// One page of a mailbox search.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchPage {
@@ -307,4 +312,11 @@ pub trait FileStore: Send + Sync {
     /// A plain GET URL for the object, valid for `ttl_seconds`.
     async fn presigned_get(&self, key: &str, ttl_seconds: u64) -> Result<String, InfraError>;
     async fn delete_prefix(&self, prefix: &str) -> Result<(), InfraError>;
+}
+
+/// Fetches a caller's `pdf_url` (at most `MAX_PDF_BYTES`). The errors are the caller's answer:
+/// a refused address, a failed download, something that is not a PDF.
+#[async_trait]
+pub trait PdfFetcher: Send + Sync {
+    async fn fetch(&self, url: &str) -> Result<Vec<u8>, crate::error::ApiError>;
 }

@@ -3,9 +3,9 @@
 //! else happens — so a refused request costs nothing, and failed requests (a parse that
 //! answers 422, a bad body) count like any other.
 
-use super::inbox::{Caller, Inbox};
 use super::model::RateLimit;
 use super::ports::RateDecision;
+use super::service::{Caller, Inbox};
 use crate::error::{ApiError, ErrorCode};
 
 /// A request refused by the rate limit: 429 `RATE_LIMITED` with `Retry-After`.

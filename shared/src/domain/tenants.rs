@@ -1,11 +1,9 @@
-//! Tenants, their API keys and credits: what the admin command and billing use.
+//! Tenants and their API keys: what the admin command uses (credits are `credits`).
 
 use super::model::{ApiKeyRecord, Tenant};
-use super::ports::{Charge, InfraError, Store};
+use super::ports::Store;
 use super::redirect_uri::RedirectUri;
 use super::secrets::{ApiKey, random_token};
-use crate::api::CreditUsage;
-use crate::error::{ApiError, ErrorCode};
 use rust_decimal::Decimal;
 
 /// A new tenant and the one copy of its first API key.
@@ -88,31 +86,4 @@ pub async fn add_api_key(
         .await
         .map_err(|e| e.to_string())?;
     Ok((key, record))
-}
-
-/// Takes `amount` credits for a call, or answers 402 without taking anything.
-pub async fn charge(
-    store: &dyn Store,
-    tenant_id: &str,
-    amount: Decimal,
-) -> Result<CreditUsage, ApiError> {
-    match store
-        .charge_credits(tenant_id, amount)
-        .await
-        .map_err(|e: InfraError| ApiError::internal(e))?
-    {
-        Charge::Charged { remaining } => Ok(CreditUsage {
-            used: amount,
-            remaining,
-        }),
-        Charge::Insufficient { balance } => Err(insufficient(amount, balance)),
-    }
-}
-
-/// The 402 for a call that needs `amount` when the balance is `balance`.
-pub fn insufficient(amount: Decimal, balance: Decimal) -> ApiError {
-    ApiError::new(
-        ErrorCode::InsufficientCredits,
-        format!("This call needs {amount} credits; the balance is {balance}"),
-    )
 }

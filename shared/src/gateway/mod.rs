@@ -1,11 +1,13 @@
 //! Translating between API Gateway requests (as `lambda_http` gives them) and the domain:
 //! body rules, headers, request ids, JSON and HTML responses.
 
+pub mod decode;
+
 use crate::api::{CreditUsage, ErrorBody, Outcome};
 use crate::error::{ApiError, ErrorCode};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderName, HeaderValue, LOCATION};
 use http::{Method, StatusCode};
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -17,20 +19,45 @@ pub const CREDITS_REMAINING: HeaderName = HeaderName::from_static("x-credits-rem
 pub const API_KEY: &str = "x-api-key";
 pub const INBOX_TOKEN: &str = "x-inbox-token";
 
-/// The caller's `X-Request-ID` when it is a sane token, else a fresh UUID.
+fn sane_id(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 128
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+/// The caller's `X-Request-ID` when it is a sane token, else API Gateway's own request id
+/// (`requestContext.requestId`), else a fresh UUID.
 pub fn request_id(req: &Request) -> String {
     req.headers()
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 128
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
-        })
+        .filter(|v| sane_id(v))
         .map(String::from)
+        .or_else(|| gateway_request_id(req).filter(|v| sane_id(v)))
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+fn gateway_request_id(req: &Request) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(c) => c.request_id.clone(),
+        RequestContext::ApiGatewayV1(c) => c.request_id.clone(),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+/// The span every log line of one request is written in: its id, and the tenant and the
+/// connection once the domain knows them (`record_tenant`, `record_connection`).
+pub fn request_span(request_id: &str) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        tenant_id = tracing::field::Empty,
+        connection_id = tracing::field::Empty
+    )
 }
 
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -260,7 +287,7 @@ pub fn base_url_of(req: &Request) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::ListCasRequest;
+    use crate::api::CasRequest;
 
     fn req(content_type: Option<&str>, body: &str) -> Request {
         let mut builder = http::Request::builder()
@@ -275,29 +302,29 @@ mod tests {
     #[test]
     fn empty_bodies_read_as_defaults_whatever_the_content_type() {
         for ct in [None, Some("application/json"), Some("text/plain")] {
-            let parsed: ListCasRequest = json_body(&req(ct, "")).unwrap();
-            assert_eq!(parsed, ListCasRequest::default());
+            let parsed: CasRequest = json_body(&req(ct, "")).unwrap();
+            assert_eq!(parsed, CasRequest::default());
         }
     }
 
     #[test]
     fn body_rules() {
-        let ok: ListCasRequest = json_body(&req(
+        let ok: CasRequest = json_body(&req(
             Some("application/json; charset=utf-8"),
             r#"{"parse":true}"#,
         ))
         .unwrap();
         assert_eq!(ok.parse, Some(true));
-        let no_ct: ListCasRequest = json_body(&req(None, r#"{"parse":false}"#)).unwrap();
+        let no_ct: CasRequest = json_body(&req(None, r#"{"parse":false}"#)).unwrap();
         assert_eq!(no_ct.parse, Some(false));
-        let e = json_body::<ListCasRequest>(&req(Some("text/plain"), "{}")).unwrap_err();
+        let e = json_body::<CasRequest>(&req(Some("text/plain"), "{}")).unwrap_err();
         assert_eq!(e.code, ErrorCode::UnsupportedMediaType);
-        let e = json_body::<ListCasRequest>(&req(None, "{not json")).unwrap_err();
+        let e = json_body::<CasRequest>(&req(None, "{not json")).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidRequest);
-        let e = json_body::<ListCasRequest>(&req(None, r#"{"parse":"yes"}"#)).unwrap_err();
+        let e = json_body::<CasRequest>(&req(None, r#"{"parse":"yes"}"#)).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         let big = format!(r#"{{"password":"{}"}}"#, "x".repeat(MAX_BODY_BYTES));
-        let e = json_body::<ListCasRequest>(&req(None, &big)).unwrap_err();
+        let e = json_body::<CasRequest>(&req(None, &big)).unwrap_err();
         assert_eq!(e.code, ErrorCode::RequestTooLarge);
     }
 

@@ -2,16 +2,17 @@
 //! out 24-hour links.
 
 use super::cas_mail::{CasType, classify, gmail_query, is_pdf};
-use super::inbox::{Caller, Inbox, InboxSettings, reconsent_required};
+use super::cas_query::{CasQuery, ist};
+use super::credits::{CreditMeter, LIST_COST, PARSE_COST, charge, insufficient};
 use super::links::LINK_TTL_SECONDS;
 use super::model::{Connection, ConnectionStatus};
-use super::ports::{GoogleError, MailMessage};
+use super::ports::{GoogleError, MAX_PART_DEPTH, MailMessage};
 use super::secrets::sha256_hex;
-use super::tenants;
-use crate::adapters::gmail::{MAX_ANSWER_BYTES, attachment_answer_limit};
-use crate::api::{CasFile, CreditUsage, FileError, ListCasRequest, ListCasResponse, Outcome};
+use super::service::{Caller, Inbox, reconsent_required};
+use super::stored_files::{SignedLink, file_key, files_prefix};
+use crate::api::{CasFile, CasRequest, CasResponse, CreditUsage, FileError, Outcome};
 use crate::error::{ApiError, ErrorCode};
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, TimeZone};
+use chrono::DateTime;
 use futures::FutureExt;
 use futures::stream::{self, StreamExt};
 use rust_decimal::Decimal;
@@ -22,170 +23,17 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use tokio::sync::{Mutex, Semaphore};
 use tokio::time::Instant;
 
-/// One pull costs 0.2 credits, whatever it finds.
-pub const LIST_COST: Decimal = Decimal::from_parts(2, 0, 0, false, 1);
-pub const DEFAULT_WINDOW_DAYS: u64 = 30;
-/// The S3 URL a checked link redirects to lives only this long.
-const PRESIGNED_TTL_SECONDS: u64 = 300;
 /// Pages of 500 ids: a bound so a runaway mailbox cannot keep a call past its time limit.
 const MAX_PAGES: usize = 40;
 /// The largest attachment a listing downloads (the cap on PDFs everywhere). Gmail declares
 /// each part's size, so a larger one is reported without being fetched.
-pub const MAX_ATTACHMENT_BYTES: u64 = crate::adapters::pdf_fetch::MAX_PDF_BYTES as u64;
-
-const MIB: u64 = 1024 * 1024;
-/// The parser's working memory for one statement, estimated: lopdf's object tree (about the
-/// file's size), one stream inflated at a time (the parser allows 16 MiB), the pages' content
-/// (32 MiB in all) and the text runs read from it, with room to spare.
-pub const PARSE_WORKING_SET_ESTIMATE: u64 = 128 * MIB;
-/// The process itself: runtime, SDK and HTTP clients, TLS, the listing's own bookkeeping.
-pub const PROCESS_BASELINE_ESTIMATE: u64 = 64 * MIB;
-
-/// The most memory one `cas` invocation can need, in bytes (README "Memory"): each of the
-/// `fetch_concurrency` mails read at once holds at most one Gmail answer and what it decodes
-/// to (an attachment's base64url text, 4/3 of the cap plus its JSON, and its bytes, the cap;
-/// a mail's own answer is capped lower); the S3 upload's copy is made after the text is
-/// dropped. Add `parse_concurrency` parser working sets and the process.
-pub fn worst_case_memory(settings: &InboxSettings) -> u64 {
-    let per_mail = (attachment_answer_limit(MAX_ATTACHMENT_BYTES) + MAX_ATTACHMENT_BYTES)
-        .max(MAX_ANSWER_BYTES);
-    settings.fetch_concurrency.max(1) as u64 * per_mail
-        + settings.parse_concurrency.max(1) as u64 * PARSE_WORKING_SET_ESTIMATE
-        + PROCESS_BASELINE_ESTIMATE
-}
+pub const MAX_ATTACHMENT_BYTES: u64 = super::MAX_PDF_BYTES as u64;
 
 fn too_large_msg(size: u64) -> String {
     format!(
         "The attachment is {size} bytes; attachments over {} MB are not downloaded",
         MAX_ATTACHMENT_BYTES / (1024 * 1024)
     )
-}
-
-/// CAS mail is Indian: dates and windows are in IST.
-pub fn ist() -> FixedOffset {
-    FixedOffset::east_opt(5 * 3600 + 30 * 60).expect("IST is a valid offset")
-}
-
-/// A validated listing request (its `Debug` hides the password).
-#[derive(Clone, PartialEq, Eq)]
-pub struct ListingQuery {
-    pub types: Vec<CasType>,
-    pub start: NaiveDate,
-    pub end: NaiveDate,
-    /// With `parse: true`: the password to open the statements with.
-    pub parse_password: Option<String>,
-    /// With `parse: true`: a statement that does not reconcile is a `PARSE_INCOMPLETE` error.
-    pub strict: bool,
-}
-
-impl std::fmt::Debug for ListingQuery {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ListingQuery")
-            .field("types", &self.types)
-            .field("start", &self.start)
-            .field("end", &self.end)
-            .field(
-                "parse_password",
-                &format_args!("{}", crate::api::redacted(&self.parse_password)),
-            )
-            .field("strict", &self.strict)
-            .finish()
-    }
-}
-
-impl ListingQuery {
-    /// `today` is the current date in IST.
-    pub fn parse(request: &ListCasRequest, today: NaiveDate) -> Result<Self, ApiError> {
-        let parse_password = match (request.parse, &request.password) {
-            (Some(true), Some(password)) => Some(password.clone()),
-            (Some(true), None) => {
-                return Err(ApiError::invalid_request(
-                    "parse: true needs the statements' password",
-                ));
-            }
-            _ => None,
-        };
-        let mut types = BTreeSet::new();
-        for raw in request.cas_types.iter().flatten() {
-            types.insert(CasType::parse(raw).map_err(ApiError::invalid_request)?);
-        }
-        let types: Vec<CasType> = if types.is_empty() {
-            CasType::ALL.to_vec()
-        } else {
-            types.into_iter().collect()
-        };
-        let date = |field: &str, raw: &Option<String>| -> Result<Option<NaiveDate>, ApiError> {
-            raw.as_deref()
-                .map(|s| {
-                    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-                        ApiError::invalid_request(format!("{field} must be a date as YYYY-MM-DD"))
-                    })
-                })
-                .transpose()
-        };
-        let start = date("start_date", &request.start_date)?;
-        let end = date("end_date", &request.end_date)?;
-        let (start, end) = match (start, end) {
-            (Some(s), Some(e)) => (s, e),
-            (Some(s), None) => (s, today),
-            // checked: a date near chrono's minimum must be a 400, not a panic.
-            (None, Some(e)) => (
-                e.checked_sub_days(Days::new(DEFAULT_WINDOW_DAYS))
-                    .ok_or_else(|| ApiError::invalid_request("end_date is out of range"))?,
-                e,
-            ),
-            (None, None) => (today - Days::new(DEFAULT_WINDOW_DAYS), today),
-        };
-        let earliest = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid date");
-        let latest = today + Days::new(1);
-        if start < earliest || end < earliest {
-            return Err(ApiError::invalid_request(
-                "dates before 2000-01-01 are out of range",
-            ));
-        }
-        if start > latest || end > latest {
-            return Err(ApiError::invalid_request(
-                "dates in the future are out of range",
-            ));
-        }
-        if end < start {
-            return Err(ApiError::invalid_request("end_date is before start_date"));
-        }
-        Ok(Self {
-            types,
-            start,
-            end,
-            parse_password,
-            strict: request.strict.unwrap_or(false),
-        })
-    }
-
-    /// `[after, before)` in epoch seconds: from the start day's midnight to the day after the
-    /// end day, in IST.
-    pub fn window(&self) -> (i64, i64) {
-        let midnight = |d: NaiveDate| {
-            ist()
-                .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))
-                .single()
-                .map_or(0, |t| t.timestamp())
-        };
-        (midnight(self.start), midnight(self.end + Days::new(1)))
-    }
-}
-
-/// The S3 key of a stored statement.
-pub fn file_key(connection_id: &str, filename: &str) -> String {
-    format!("temp/{connection_id}/{filename}")
-}
-
-/// The prefix holding a connection's statements.
-pub fn files_prefix(connection_id: &str) -> String {
-    format!("temp/{connection_id}/")
-}
-
-/// The link's path below `/v4/files/`.
-pub fn file_path(connection_id: &str, filename: &str) -> String {
-    format!("{connection_id}/{filename}")
 }
 
 /// The access token in use during one listing, refreshed at most once on a 401.
@@ -236,7 +84,7 @@ fn google_error(e: GoogleError) -> ApiError {
 /// What every mail of one listing is read with.
 struct Reading<'a> {
     session: Session<'a>,
-    query: &'a ListingQuery,
+    query: &'a CasQuery,
     window: (i64, i64),
     link_base: &'a str,
     deadline: Option<Instant>,
@@ -297,46 +145,26 @@ impl Inbox {
     /// nothing. After it each mail is read on its own: its failure, its panic, or its still
     /// being read at `deadline` is an entry in `errors`, and the listing answers with the rest.
     /// Should that part panic all the same, every credit the call took is given back.
-    pub async fn list_cas(
+    pub async fn cas(
         &self,
         caller: &Caller,
         inbox_token: Option<&str>,
-        request: &ListCasRequest,
+        request: &CasRequest,
         link_base: &str,
         deadline: Option<Instant>,
-    ) -> (Result<ListCasResponse, ApiError>, CreditUsage) {
-        let free = CreditUsage {
-            used: Decimal::ZERO,
-            remaining: caller.tenant.credits,
-        };
+        meter: &CreditMeter,
+    ) -> Result<CasResponse, ApiError> {
         let today = self.clock_now().with_timezone(&ist()).date_naive();
-        let query = match ListingQuery::parse(request, today) {
-            Ok(q) => q,
-            Err(e) => return (Err(e), free),
-        };
-        let connection = match self.connection_for(caller, inbox_token).await {
-            Ok(c) => c,
-            Err(e) => return (Err(e), free),
-        };
+        let query = CasQuery::parse(request, today)?;
+        let connection = self.connection_for(caller, inbox_token).await?;
         if connection.status == ConnectionStatus::Revoked {
-            return (Err(reconsent_required()), free);
+            return Err(reconsent_required());
         }
         if caller.tenant.credits < LIST_COST {
-            return (
-                Err(tenants::insufficient(LIST_COST, caller.tenant.credits)),
-                free,
-            );
+            return Err(insufficient(LIST_COST, caller.tenant.credits));
         }
-        let (session, ids) = match within(deadline, guarded(self.search(&connection, &query))).await
-        {
-            Ok(found) => found,
-            Err(e) => return (Err(e), free),
-        };
-        let mut usage =
-            match tenants::charge(self.store.as_ref(), &caller.tenant.id, LIST_COST).await {
-                Ok(charged) => charged,
-                Err(e) => return (Err(e), free),
-            };
+        let (session, ids) = within(deadline, guarded(self.search(&connection, &query))).await?;
+        meter.set(charge(self.store.as_ref(), &caller.tenant.id, LIST_COST).await?);
         let reading = Reading {
             session,
             query: &query,
@@ -360,22 +188,25 @@ impl Inbox {
                 let delivered =
                     Decimal::from(listed.files.iter().filter(|f| f.parsed.is_some()).count());
                 if parses > delivered {
-                    let lost = super::parsing::PARSE_COST * (parses - delivered);
+                    let lost = PARSE_COST * (parses - delivered);
                     if let Err(e) = self.store.add_credits(&caller.tenant.id, lost).await {
                         tracing::error!(tenant_id = %caller.tenant.id, %lost, error = %e, "refunding undelivered parses failed");
                     }
                 }
                 if parses > Decimal::ZERO {
-                    usage.used += super::parsing::PARSE_COST * delivered;
-                    if let Ok(Some(tenant)) = self.store.tenant(&caller.tenant.id).await {
-                        usage.remaining = tenant.credits;
-                    }
+                    let remaining = match self.store.tenant(&caller.tenant.id).await {
+                        Ok(Some(tenant)) => tenant.credits,
+                        _ => meter.usage().remaining,
+                    };
+                    meter.add(PARSE_COST * delivered, remaining);
                 }
-                (Ok(listed), usage)
+                Ok(listed)
             }
             Err(e) => {
-                let taken = LIST_COST + super::parsing::PARSE_COST * parses;
-                (Err(e), self.refund(&caller.tenant.id, taken, free).await)
+                let taken = LIST_COST + PARSE_COST * parses;
+                self.refund(&caller.tenant.id, taken, caller.tenant.credits, meter)
+                    .await;
+                Err(e)
             }
         }
     }
@@ -405,19 +236,26 @@ impl Inbox {
         Err(ApiError::invalid_inbox_token())
     }
 
-    /// Gives `amount` back; the usage to report is then `free` with the new balance.
-    async fn refund(&self, tenant_id: &str, amount: Decimal, free: CreditUsage) -> CreditUsage {
+    /// Gives `amount` back: the call then used nothing, on the new balance. Should the refund
+    /// fail, the meter says what was taken from `balance`, the balance at authentication.
+    async fn refund(
+        &self,
+        tenant_id: &str,
+        amount: Decimal,
+        balance: Decimal,
+        meter: &CreditMeter,
+    ) {
         match self.store.add_credits(tenant_id, amount).await {
-            Ok(balance) => CreditUsage {
+            Ok(balance) => meter.set(CreditUsage {
                 used: Decimal::ZERO,
                 remaining: balance,
-            },
+            }),
             Err(e) => {
                 tracing::error!(tenant_id, %amount, error = %e, "refunding a failed listing failed");
-                CreditUsage {
+                meter.set(CreditUsage {
                     used: amount,
-                    remaining: free.remaining - amount,
-                }
+                    remaining: balance - amount,
+                });
             }
         }
     }
@@ -445,9 +283,7 @@ impl Inbox {
         {
             Ok(portfolio) => {
                 let tenant_id = &reading.session.connection.tenant_id;
-                match tenants::charge(self.store.as_ref(), tenant_id, super::parsing::PARSE_COST)
-                    .await
-                {
+                match charge(self.store.as_ref(), tenant_id, PARSE_COST).await {
                     Ok(_) => {
                         reading.parses_charged.fetch_add(1, Ordering::SeqCst);
                         file.parsed = Some(Box::new(portfolio));
@@ -460,49 +296,6 @@ impl Inbox {
         file
     }
     /// Where a download link leads: a presigned S3 URL of a few minutes, if the link is ours
-    /// and unexpired and the file still exists.
-    pub async fn download_url(
-        &self,
-        path: &str,
-        expires: Option<i64>,
-        signature: &str,
-    ) -> Result<String, ApiError> {
-        let invalid = || {
-            ApiError::new(
-                ErrorCode::InvalidLink,
-                "This download link is invalid or has expired",
-            )
-        };
-        let (connection_id, filename) = path.split_once('/').ok_or_else(invalid)?;
-        let safe = |s: &str| {
-            !s.is_empty()
-                && !s.starts_with('.')
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        };
-        if !safe(connection_id) || !safe(filename) {
-            return Err(invalid());
-        }
-        let expires = expires.ok_or_else(invalid)?;
-        if !self
-            .links
-            .verify(path, expires, signature, self.clock.now())
-        {
-            return Err(invalid());
-        }
-        let key = file_key(connection_id, filename);
-        if !self.files.exists(&key).await.map_err(ApiError::internal)? {
-            return Err(ApiError::new(
-                ErrorCode::NotFound,
-                "The file is gone (files are kept for a day, and removed on disconnect)",
-            ));
-        }
-        self.files
-            .presigned_get(&key, PRESIGNED_TTL_SECONDS)
-            .await
-            .map_err(ApiError::internal)
-    }
-
     fn clock_now(&self) -> DateTime<chrono::Utc> {
         DateTime::from_timestamp(self.clock.now(), 0).unwrap_or_default()
     }
@@ -511,7 +304,7 @@ impl Inbox {
     async fn search<'a>(
         &'a self,
         connection: &'a Connection,
-        query: &ListingQuery,
+        query: &CasQuery,
     ) -> Result<(Session<'a>, Vec<String>), ApiError> {
         let session = Session {
             inbox: self,
@@ -543,7 +336,7 @@ impl Inbox {
 
     /// Reads every mail, `fetch_concurrency` at a time. Cannot fail as a whole: whatever goes
     /// wrong with one mail is an entry in `errors`.
-    async fn read_mails(&self, reading: &Reading<'_>, ids: Vec<String>) -> ListCasResponse {
+    async fn read_mails(&self, reading: &Reading<'_>, ids: Vec<String>) -> CasResponse {
         let per_mail: Vec<Vec<Result<CasFile, FileError>>> = stream::iter(ids)
             .map(|id| self.read_mail(reading, id))
             .buffer_unordered(self.settings.fetch_concurrency.max(1))
@@ -566,7 +359,7 @@ impl Inbox {
         errors.sort_by(|a, b| {
             (&a.message_id, &a.filename, &a.code).cmp(&(&b.message_id, &b.filename, &b.code))
         });
-        ListCasResponse {
+        CasResponse {
             status: Outcome::Success,
             count: files.len(),
             files,
@@ -640,7 +433,7 @@ impl Inbox {
                 format!(
                     "This mail nests its parts more than {} levels deep; what lies below that \
                      was not read",
-                    crate::adapters::gmail::MAX_PART_DEPTH
+                    MAX_PART_DEPTH
                 ),
             )));
         }
@@ -745,11 +538,10 @@ impl Inbox {
             .await
             .map_err(ApiError::internal)?;
         let expires = self.clock.now() + LINK_TTL_SECONDS;
-        let path = file_path(&connection.id, &filename);
-        let signature = self.links.sign(&path, expires);
+        let link = SignedLink::sign(&self.links, &connection.id, &filename, expires);
         Ok(CasFile {
             message_id: message.id.clone(),
-            url: format!("{link_base}/v4/files/{path}?expires={expires}&sig={signature}"),
+            url: link.to_url(link_base),
             filename,
             original_filename: original_filename.to_string(),
             message_date: arrived.format("%Y-%m-%d").to_string(),
@@ -770,78 +562,5 @@ impl Inbox {
 }
 
 #[cfg(test)]
-#[path = "listing_tests.rs"]
+#[path = "cas_tests.rs"]
 mod hostile_mail_tests;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2025, 1, 31).unwrap()
-    }
-
-    fn req(start: Option<&str>, end: Option<&str>, types: Option<Vec<&str>>) -> ListCasRequest {
-        ListCasRequest {
-            cas_types: types.map(|t| t.into_iter().map(String::from).collect()),
-            start_date: start.map(String::from),
-            end_date: end.map(String::from),
-            parse: None,
-            password: None,
-            strict: None,
-        }
-    }
-
-    #[test]
-    fn defaults_to_the_last_30_days_and_every_type() {
-        let q = ListingQuery::parse(&ListCasRequest::default(), today()).unwrap();
-        assert_eq!(q.types, CasType::ALL.to_vec());
-        assert_eq!(q.start, NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
-        assert_eq!(q.end, today());
-        let (after, before) = q.window();
-        // 2025-01-01T00:00+05:30 and 2025-02-01T00:00+05:30.
-        assert_eq!(after, 1_735_669_800);
-        assert_eq!(before - after, 31 * 86_400);
-    }
-
-    #[test]
-    fn validates_types_and_dates() {
-        let q = ListingQuery::parse(
-            &req(None, None, Some(vec!["CDSL", "cdsl", "nsdl"])),
-            today(),
-        )
-        .unwrap();
-        assert_eq!(q.types, vec![CasType::Cdsl, CasType::Nsdl]);
-        for bad in [
-            req(None, None, Some(vec!["zerodha"])),
-            req(Some("2025/01/01"), None, None),
-            req(Some("2025-02-30"), None, None),
-            req(Some("2025-01-20"), Some("2025-01-10"), None),
-            req(Some("1999-12-31"), None, None),
-            req(None, Some("2030-01-01"), None),
-            req(None, Some("0001-01-01"), None),
-            req(Some("-0001-01-01"), None, None),
-        ] {
-            let err = ListingQuery::parse(&bad, today()).unwrap_err();
-            assert_eq!(err.code, ErrorCode::InvalidRequest, "{bad:?}");
-        }
-        let mut parse = req(None, None, None);
-        parse.parse = Some(true);
-        assert_eq!(
-            ListingQuery::parse(&parse, today()).unwrap_err().code,
-            ErrorCode::InvalidRequest,
-            "parse needs a password"
-        );
-        parse.password = Some("pw".into());
-        assert_eq!(
-            ListingQuery::parse(&parse, today())
-                .unwrap()
-                .parse_password
-                .as_deref(),
-            Some("pw")
-        );
-        let only_start =
-            ListingQuery::parse(&req(Some("2024-06-01"), None, None), today()).unwrap();
-        assert_eq!(only_start.end, today());
-    }
-}

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::domain::fakes::{Behaviour, NOW, ScriptedMailbox, inbox_with, pdf};
+use chrono::NaiveDate;
 use std::time::Duration;
 
 const ATTACK: &str = "ab€12_AB12345678_TXN.pdf";
@@ -42,30 +43,32 @@ async fn list(
     credits: Decimal,
     deadline: Option<Instant>,
 ) -> (
-    Result<ListCasResponse, ApiError>,
+    Result<CasResponse, ApiError>,
     CreditUsage,
     Decimal,
     Arc<ScriptedMailbox>,
 ) {
     let mailbox = Arc::new(mailbox);
     let (inbox, store, caller, token) = inbox_with(mailbox.clone(), credits).await;
-    let (result, usage) = inbox
-        .list_cas(
+    let meter = CreditMeter::new(caller.tenant.credits);
+    let result = inbox
+        .cas(
             &caller,
             Some(&token),
-            &ListCasRequest::default(),
+            &CasRequest::default(),
             "https://api.example",
             deadline,
+            &meter,
         )
         .await;
-    (result, usage, store.balance(), mailbox)
+    (result, meter.usage(), store.balance(), mailbox)
 }
 
 fn ten() -> Decimal {
     Decimal::from(10)
 }
 
-fn names(listed: &ListCasResponse) -> BTreeSet<&str> {
+fn names(listed: &CasResponse) -> BTreeSet<&str> {
     listed
         .files
         .iter()
@@ -255,15 +258,24 @@ async fn a_parse_the_deadline_cuts_off_is_not_billed() {
     );
     m.hanging_attachments = vec!["cams-att1".into()];
     let (inbox, store, caller, token) = inbox_with(Arc::new(m), ten()).await;
-    let request = ListCasRequest {
+    let request = CasRequest {
         parse: Some(true),
         password: Some("Demo@1234".into()),
-        ..ListCasRequest::default()
+        ..CasRequest::default()
     };
     let deadline = Instant::now() + Duration::from_secs(20);
-    let (result, usage) = inbox
-        .list_cas(&caller, Some(&token), &request, "https://x", Some(deadline))
+    let meter = CreditMeter::new(caller.tenant.credits);
+    let result = inbox
+        .cas(
+            &caller,
+            Some(&token),
+            &request,
+            "https://x",
+            Some(deadline),
+            &meter,
+        )
         .await;
+    let usage = meter.usage();
     let listed = result.unwrap();
     assert_eq!(listed.count, 0);
     assert_eq!(listed.errors.len(), 1);
@@ -281,11 +293,13 @@ async fn a_parse_the_deadline_cuts_off_is_not_billed() {
         &[("a.pdf", statement)],
     );
     let (inbox, store, caller, token) = inbox_with(Arc::new(m), ten()).await;
-    let (result, usage) = inbox
-        .list_cas(&caller, Some(&token), &request, "https://x", None)
+    let meter = CreditMeter::new(caller.tenant.credits);
+    let result = inbox
+        .cas(&caller, Some(&token), &request, "https://x", None, &meter)
         .await;
+    let usage = meter.usage();
     assert!(result.unwrap().files[0].parsed.is_some());
-    let billed = LIST_COST + crate::domain::parsing::PARSE_COST;
+    let billed = LIST_COST + PARSE_COST;
     assert_eq!((usage.used, store.balance()), (billed, ten() - billed));
 }
 
@@ -332,15 +346,16 @@ async fn a_short_balance_is_refused_before_any_google_call() {
 #[tokio::test]
 async fn a_refund_gives_back_what_was_taken() {
     let (inbox, store, caller, _) = inbox_with(Arc::new(ScriptedMailbox::default()), ten()).await;
-    let charged = tenants::charge(store.as_ref(), &caller.tenant.id, LIST_COST)
+    let charged = charge(store.as_ref(), &caller.tenant.id, LIST_COST)
         .await
         .unwrap();
     assert_eq!(charged.remaining, ten() - LIST_COST);
-    let free = CreditUsage {
-        used: Decimal::ZERO,
-        remaining: ten(),
-    };
-    let usage = inbox.refund(&caller.tenant.id, LIST_COST, free).await;
+    let meter = CreditMeter::new(ten());
+    meter.set(charged);
+    inbox
+        .refund(&caller.tenant.id, LIST_COST, ten(), &meter)
+        .await;
+    let usage = meter.usage();
     assert_eq!((usage.used, usage.remaining), (Decimal::ZERO, ten()));
     assert_eq!(store.balance(), ten());
 }
@@ -352,46 +367,6 @@ fn the_fake_clock_is_inside_the_default_window() {
         .with_timezone(&ist())
         .date_naive();
     assert_eq!(today, NaiveDate::from_ymd_opt(2025, 1, 31).unwrap());
-}
-
-/// `MemorySize` of the `cas` function in template.yaml, in MiB.
-fn cas_function_memory_mib() -> u64 {
-    let template =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"))
-            .expect("template.yaml beside the workspace");
-    let mut lines = template
-        .lines()
-        .skip_while(|l| l.trim_end() != "  CasFunction:")
-        .skip(1);
-    lines
-        .by_ref()
-        .take_while(|l| l.starts_with("   ") || l.trim().is_empty())
-        .find_map(|l| l.trim().strip_prefix("MemorySize:"))
-        .expect("CasFunction has a MemorySize")
-        .trim()
-        .parse()
-        .expect("MemorySize is a number")
-}
-
-/// The README's "Memory" arithmetic, kept true: raising the concurrency, the cap or the
-/// parse slots past the function's memory fails here.
-#[test]
-fn the_worst_case_memory_fits_the_cas_function() {
-    let settings = crate::domain::inbox::InboxSettings::default();
-    let worst = worst_case_memory(&settings);
-    let memory = cas_function_memory_mib() * MIB;
-    assert!(
-        worst <= memory * 9 / 10,
-        "worst case {} MiB vs MemorySize {} MiB",
-        worst / MIB,
-        memory / MIB
-    );
-    // The figures the README quotes.
-    assert_eq!(
-        (settings.fetch_concurrency, settings.parse_concurrency),
-        (16, 2)
-    );
-    assert_eq!(worst / MIB, 693, "README: about 693 MiB");
 }
 
 /// Issue 11, item 9: a disconnect that runs while a listing reads deletes the connection's
@@ -434,15 +409,18 @@ async fn a_listing_that_races_a_disconnect_leaves_no_files_and_costs_nothing() {
             .expect("the disconnect succeeds");
     }));
 
-    let (result, usage) = inbox
-        .list_cas(
+    let meter = CreditMeter::new(caller.tenant.credits);
+    let result = inbox
+        .cas(
             &caller,
             Some(&token),
-            &ListCasRequest::default(),
+            &CasRequest::default(),
             "https://api.example",
             None,
+            &meter,
         )
         .await;
+    let usage = meter.usage();
     assert_eq!(
         result.unwrap_err().code,
         ErrorCode::InvalidInboxToken,
@@ -474,13 +452,15 @@ async fn a_listing_without_a_disconnect_keeps_its_files() {
     let (mut inbox, _, caller, token) = inbox_with(mailbox, ten()).await;
     let files = Arc::new(crate::domain::fakes::MemFiles::default());
     inbox.files = files.clone();
-    let (result, _) = inbox
-        .list_cas(
+    let meter = CreditMeter::new(caller.tenant.credits);
+    let result = inbox
+        .cas(
             &caller,
             Some(&token),
-            &ListCasRequest::default(),
+            &CasRequest::default(),
             "https://api.example",
             None,
+            &meter,
         )
         .await;
     assert_eq!(result.unwrap().count, 1);

@@ -1,19 +1,44 @@
-//! `POST /v4/smart/parse` and `parse: true` on listings: a PDF (uploaded, fetched, or one of
-//! our own download links) read by the `cas-parser` crate.
+//! `POST /v4/smart/parse` (and the vendor's type-specific `POST /v4/{cams_kfintech,cdsl,nsdl}/parse`)
+//! and `parse: true` on listings: a PDF (uploaded, fetched, or one of our own download links)
+//! read by the `cas-parser` crate.
 
-use super::inbox::{Caller, Inbox, rfc3339};
-use super::listing::file_key;
-use super::tenants;
-use crate::adapters::pdf_fetch::{FetchPolicy, fetch_pdf, too_large};
-use crate::api::{CreditUsage, Portfolio};
+use super::credits::{CreditMeter, PARSE_COST, charge};
+use super::service::{Caller, Inbox, rfc3339};
+use super::stored_files::SignedLink;
+use super::too_large;
+use crate::api::Portfolio;
 use crate::error::{ApiError, ErrorCode};
-use crate::parse_input::{ParseInput, PdfSource};
 use cas_parser::ParseError;
 use cas_parser::model::CasType;
-use rust_decimal::Decimal;
 
-/// One parsed statement costs 1 credit; failures are not billed.
-pub const PARSE_COST: Decimal = Decimal::ONE;
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PdfSource {
+    Url(String),
+    Bytes(Vec<u8>),
+}
+
+/// A decoded parse request; its `Debug` hides the password and the file's bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ParseInput {
+    pub source: PdfSource,
+    pub password: String,
+    /// Refuse a statement that does not reconcile (`PARSE_INCOMPLETE`).
+    pub strict: bool,
+}
+
+impl std::fmt::Debug for ParseInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let source = match &self.source {
+            PdfSource::Url(url) => format!("Url({url})"),
+            PdfSource::Bytes(bytes) => format!("Bytes(<{} bytes>)", bytes.len()),
+        };
+        f.debug_struct("ParseInput")
+            .field("source", &format_args!("{source}"))
+            .field("password", &"<redacted>")
+            .field("strict", &self.strict)
+            .finish()
+    }
+}
 
 pub fn parse_error(e: ParseError) -> ApiError {
     match e {
@@ -125,89 +150,52 @@ impl Inbox {
     }
 
     /// The bytes behind a parse request. Our own download links are read from the bucket
-    /// directly (after checking their signature), never fetched over the network.
-    async fn pdf_bytes(
-        &self,
-        source: PdfSource,
-        policy: FetchPolicy,
-        own_base: &str,
-    ) -> Result<Vec<u8>, ApiError> {
+    /// directly (after the download function's checks), never fetched over the network.
+    async fn pdf_bytes(&self, source: PdfSource, own_base: &str) -> Result<Vec<u8>, ApiError> {
         let url = match source {
             PdfSource::Bytes(bytes) => return Ok(bytes),
             PdfSource::Url(url) => url,
         };
-        let own_prefix = format!("{}/v4/files/", own_base.trim_end_matches('/'));
-        let Some(rest) = url.strip_prefix(&own_prefix) else {
-            return fetch_pdf(&url, policy).await;
+        let Some(link) = SignedLink::from_url(&url, own_base) else {
+            return self.pdf_fetcher.fetch(&url).await;
         };
-        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let mut expires = None;
-        let mut signature = String::new();
-        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-            match k.as_ref() {
-                "expires" => expires = v.parse::<i64>().ok(),
-                "sig" => signature = v.into_owned(),
-                _ => {}
-            }
-        }
-        // The same checks as the download function; the presigned URL it would make is not
-        // needed here.
-        self.download_url(path, expires, &signature).await?;
-        let (connection_id, filename) = path.split_once('/').unwrap_or_default();
+        let key = self.checked_file(&link?).await?;
         self.files
-            .get(&file_key(connection_id, filename))
+            .get(&key)
             .await
             .map_err(ApiError::internal)?
             .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "The file is gone"))
     }
 
     /// `POST /v4/smart/parse`, or a type-specific route when `expected` names its kind.
-    pub async fn smart_parse(
+    /// Refused before any work when the balance cannot pay; charged only for a success.
+    pub async fn parse(
         &self,
         caller: &Caller,
         input: ParseInput,
         expected: Option<CasType>,
-        policy: FetchPolicy,
         own_base: &str,
-    ) -> (Result<Portfolio, ApiError>, CreditUsage) {
-        let mut usage = CreditUsage {
-            used: Decimal::ZERO,
-            remaining: caller.tenant.credits,
-        };
-        // Refuse before any work when the balance cannot pay; charge only for a success.
+        meter: &CreditMeter,
+    ) -> Result<Portfolio, ApiError> {
         if caller.tenant.credits < PARSE_COST {
-            return (
-                Err(ApiError::new(
-                    ErrorCode::InsufficientCredits,
-                    format!(
-                        "Parsing needs {PARSE_COST} credit; the balance is {}",
-                        caller.tenant.credits
-                    ),
-                )),
-                usage,
-            );
+            return Err(ApiError::new(
+                ErrorCode::InsufficientCredits,
+                format!(
+                    "Parsing needs {PARSE_COST} credit; the balance is {}",
+                    caller.tenant.credits
+                ),
+            ));
         }
-        let result = async {
-            let bytes = self.pdf_bytes(input.source, policy, own_base).await?;
-            let portfolio = self
-                .parse_pdf(bytes, input.password, None, input.strict)
-                .await?;
-            match expected {
-                Some(kind) if kind != portfolio.meta.cas_type => {
-                    Err(wrong_route(portfolio.meta.cas_type, kind))
-                }
-                _ => Ok(portfolio),
-            }
+        let bytes = self.pdf_bytes(input.source, own_base).await?;
+        let portfolio = self
+            .parse_pdf(bytes, input.password, None, input.strict)
+            .await?;
+        if let Some(kind) = expected
+            && kind != portfolio.meta.cas_type
+        {
+            return Err(wrong_route(portfolio.meta.cas_type, kind));
         }
-        .await;
-        let portfolio = match result {
-            Ok(p) => p,
-            Err(e) => return (Err(e), usage),
-        };
-        match tenants::charge(self.store.as_ref(), &caller.tenant.id, PARSE_COST).await {
-            Ok(charged) => usage = charged,
-            Err(e) => return (Err(e), usage),
-        }
-        (Ok(portfolio), usage)
+        meter.set(charge(self.store.as_ref(), &caller.tenant.id, PARSE_COST).await?);
+        Ok(portfolio)
     }
 }

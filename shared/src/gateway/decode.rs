@@ -1,44 +1,16 @@
 //! What `POST /v4/smart/parse` was given: JSON `{pdf_url | pdf_file (base64), password}` or a
 //! multipart form with the same fields (`pdf_file` as a file part). Decoding only; fetching a
-//! `pdf_url` is `adapters::pdf_fetch`.
+//! `pdf_url` is the domain's `PdfFetcher` port.
 
-use crate::adapters::pdf_fetch::{MAX_PDF_BYTES, too_large};
 use crate::api::ParseRequest;
-use crate::error::{ApiError, ErrorCode};
+use crate::domain::parse::{ParseInput, PdfSource};
+use crate::domain::{MAX_PDF_BYTES, too_large};
+use crate::error::ApiError;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 
 /// A multipart or JSON parse request may carry a whole PDF: 10 MB of it base64 is ~13.4 MB.
 pub const MAX_PARSE_BODY_BYTES: usize = 14 * 1024 * 1024;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PdfSource {
-    Url(String),
-    Bytes(Vec<u8>),
-}
-
-/// A decoded parse request; its `Debug` hides the password and the file's bytes.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ParseInput {
-    pub source: PdfSource,
-    pub password: String,
-    /// Refuse a statement that does not reconcile (`PARSE_INCOMPLETE`).
-    pub strict: bool,
-}
-
-impl std::fmt::Debug for ParseInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let source = match &self.source {
-            PdfSource::Url(url) => format!("Url({url})"),
-            PdfSource::Bytes(bytes) => format!("Bytes(<{} bytes>)", bytes.len()),
-        };
-        f.debug_struct("ParseInput")
-            .field("source", &format_args!("{source}"))
-            .field("password", &"<redacted>")
-            .field("strict", &self.strict)
-            .finish()
-    }
-}
 
 fn bad(msg: &str) -> ApiError {
     ApiError::invalid_request(msg)
@@ -144,14 +116,10 @@ pub fn is_multipart(content_type: Option<&str>) -> bool {
     })
 }
 
-/// Errors of the parse input decoding are all the caller's: never 5xx.
-pub fn is_callers_mistake(e: &ApiError) -> bool {
-    matches!(e.code, ErrorCode::InvalidRequest | ErrorCode::FileTooLarge)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     fn json(
         url: Option<&str>,
@@ -175,13 +143,13 @@ mod tests {
             password: Some(secret.into()),
             strict: None,
         };
-        let listing = crate::api::ListCasRequest {
+        let listing = crate::api::CasRequest {
             password: Some(secret.into()),
             parse: Some(true),
             ..Default::default()
         };
         let input = from_json(request.clone()).unwrap();
-        let query = crate::domain::listing::ListingQuery::parse(
+        let query = crate::domain::cas_query::CasQuery::parse(
             &listing,
             chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         )
