@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: formatting, the workspace's binaries (the integration tests start them), every
 # unit and integration test, the fixture generators' tests, the privilege and operations tests of
-# template.yaml, cfn-lint and checkov on it.
+# template.yaml, cfn-lint, checkov and sam validate --lint on it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -22,6 +22,8 @@ echo "template.yaml: cfn-lint clean"
 # template skips says why in that resource's Metadata (infra/stack/test_operations.py checks a
 # reason is given). --skip-download: no Bridgecrew platform, nothing fetched.
 .venv/checkov/bin/checkov -f template.yaml --framework cloudformation --quiet --compact --skip-download
+# The SAM CLI's own check (its venv, infra/requirements-sam.txt); runs offline, no telemetry.
+SAM_CLI_TELEMETRY=0 .venv/sam/bin/sam validate --lint -t template.yaml
 # Fuzzing (parser/fuzz, README "Fuzzing"): each target FUZZ_SECONDS (default 30; 0 skips), after
 # installing cargo-fuzz if missing and building the targets. The log is shown on a crash.
 fuzz_seconds=${FUZZ_SECONDS:-30}
