@@ -4,12 +4,15 @@ What it is: every `fn` outside test code (`#[cfg(test)] mod`, `*_tests.rs`, `fak
 its body, and every call in a body (`.name(args)`, `name(args)`, `Path::name(args)`), linked to
 the fns of that NAME whose kind and arity fit: a `.name(..)` call to methods (a `self`
 parameter) with as many other parameters as arguments, a bare `name(..)` to free fns with as
-many parameters, a `Path::name(..)` to either. No types are resolved.
+many parameters, a `Path::name(..)` to either: to the fns of that module (`runtime::run`), of a
+file that implements that type (`SignedLink::parse`) or of the caller's file (`Self::new`). No
+other types are resolved: a method call goes to every method of that name and arity.
 
 Limits, and why they are acceptable for its one use (is this AWS call reachable from that
 function?): it over-approximates — `map.get(&k)` reaches every one-argument method named `get`,
-including the S3 adapter's — so "reachable" can be true for a call the function never makes;
-it never under-approximates calls written as calls. A fn only passed as a value (a handler
+including the S3 adapter's — so "reachable" can be true for a call the function never makes.
+It misses a call only when the path names a renamed import (`use a::b as c; c::f()`), a type
+whose impl sits in another file than the fn, or a trait's default method through `Self::`. A fn only passed as a value (a handler
 given to `runtime::run`, a method in `.map(Self::name)`) is linked only when named as a root or
 when its path appears (`handlers::cas`), which the test does for the binaries' roots. Macros'
 bodies are read like code (their calls count), closures are part of the fn they are in.
@@ -80,14 +83,17 @@ def _close(src: str, i: int, open_: str = '{', close: str = '}') -> int:
 
 
 def _args(s: str) -> list:
-    # Arguments: `<` does not nest here, since `a < b` is an argument too.
-    parts, depth, cur = [], 0, ''
+    # Arguments: `<` does not nest here, since `a < b` is an argument too; a closure's
+    # parameters (`|caller, _| ...`) are one argument, not two.
+    parts, depth, cur, in_pipes = [], 0, '', False
     for ch in s:
-        if ch in '([{':
+        if ch == '|' and (in_pipes or (depth == 0 and cur.strip() in ('', 'move', 'async move'))):
+            in_pipes = not in_pipes
+        elif ch in '([{':
             depth += 1
         elif ch in ')]}':
             depth -= 1
-        if ch == ',' and depth == 0:
+        if ch == ',' and depth == 0 and not in_pipes:
             parts.append(cur)
             cur = ''
         else:
@@ -149,25 +155,35 @@ class Graph:
 
     @staticmethod
     def calls(body: str):
-        """(kind, name, arity, module): module is the path segment before `name` when it is
-        a module (`runtime::run(..)` -> 'runtime'), else ''."""
+        """(kind, name, arity, qualifier): kind '.', '::' or ''; qualifier the path segment
+        before `name` in a `::` call (`runtime::run(..)` -> 'runtime', `Self::new` -> 'Self')."""
         for m in re.finditer(r'(?:\b(\w+)\s*)?(\.|::)?\s*\b(\w+)\s*(?:::<[^()]*>)?\s*\(', body):
             pe = _close(body, m.end() - 1, '(', ')')
             kind, qualifier = m.group(2) or '', m.group(1) or ''
-            module = qualifier if kind == '::' and qualifier[:1].islower() else ''
-            if kind == '::' and not m.group(1):
+            if kind != '::':
+                qualifier = ''
+            elif not qualifier:
                 kind = ''  # a leading `::name(` is a bare call
-            yield kind, m.group(3), len(_args(body[m.end():pe])), module
+            yield kind, m.group(3), len(_args(body[m.end():pe])), qualifier
 
     def in_module(self, f, module):
-        return module == 'self' or re.search(rf'/{module}(\.rs|/)', f.path) is not None
+        return re.search(rf'/{module}(\.rs|/)', f.path) is not None
 
-    def targets(self, kind, name, arity, module=''):
-        # A call through a module path goes to that module's fns when the workspace has
-        # any (else it is a crate's, e.g. `tokio::spawn`, and matches nothing by path).
+    def implements(self, f, type_name):
+        return re.search(rf'\b(impl|trait)\b[^{{;]*\b{type_name}\b', self.files[f.path]) is not None
+
+    def targets(self, kind, name, arity, qualifier='', caller=None):
         candidates = self.fns.get(name, [])
-        if module and module not in ('self', 'super', 'crate'):
-            candidates = [f for f in candidates if self.in_module(f, module)]
+        if qualifier == 'Self' and caller is not None:
+            # Self::name: the caller's own impl, i.e. its file.
+            candidates = [f for f in candidates if f.path == caller.path]
+        elif qualifier[:1].isupper():
+            # Type::name: fns in a file with an impl (or trait) of that type; none when the
+            # type is not the workspace's (Url::parse, String::from).
+            candidates = [f for f in candidates if self.implements(f, qualifier)]
+        elif qualifier and qualifier not in ('self', 'super', 'crate'):
+            # module::name: that module's fns; none when it is a crate's (tokio::spawn).
+            candidates = [f for f in candidates if self.in_module(f, qualifier)]
         for f in candidates:
             if kind == '.' and f.is_method and f.arity == arity:
                 yield f
@@ -185,5 +201,5 @@ class Graph:
                 continue
             seen.add(f)
             for call in self.calls(f.body):
-                todo.extend(t for t in self.targets(*call) if t not in seen)
+                todo.extend(t for t in self.targets(*call, caller=f) if t not in seen)
         return seen

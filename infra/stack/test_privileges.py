@@ -231,7 +231,7 @@ def code_actions(function: str, fn: dict) -> dict:
                     continue
                 actions = SDK_ACTIONS[key]
                 if actions is None:
-                    bodies = [f.body] + [t.body for c in GRAPH.calls(f.body) for t in GRAPH.targets(*c)]
+                    bodies = [f.body] + [t.body for c in GRAPH.calls(f.body) for t in GRAPH.targets(*c, caller=f)]
                     actions = {a for kind, a in TRANSACT_ITEMS.items()
                                for b in bodies if re.search(rf'\b{kind}::builder\b', b)}
                 if service == 's3' and re.search(r'\.is_(not_found|no_such_key)\(\)', f.body):
