@@ -304,7 +304,10 @@ def test_the_function_reads_exactly_the_secrets_it_may(function):
         f'{function}: name its secrets as one runtime::secrets constant, in its main or the fn '
         f'main calls (found {sorted(names)})')
     names = sorted(names)
-    loads = {SECRET_FIELDS[f][0] for f in runtime_secrets()[names[0]]}
+    fields = runtime_secrets()[names[0]]
+    unknown = sorted(fields - set(SECRET_FIELDS))
+    assert not unknown, f'add the Secrets field(s) {unknown} to SECRET_FIELDS in this file'
+    loads = {SECRET_FIELDS[f][0] for f in fields}
     listed = {s for g in TABLE['functions'][function]['grants']
               if g['action'] == 'secretsmanager:GetSecretValue' for s in g['secrets']}
     assert loads == listed
