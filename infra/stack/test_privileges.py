@@ -292,6 +292,13 @@ def test_every_listed_action_is_called_by_the_functions_code(function):
 
 
 @pytest.mark.parametrize('function', sorted(functions()))
+def test_the_tables_entry_is_what_the_binary_runs(function):
+    entry = TABLE['functions'][function]['entry']
+    assert entry in {f.name for f in roots_of(functions()[function])}, (
+        f'{function}: its binary does not name {entry}')
+
+
+@pytest.mark.parametrize('function', sorted(functions()))
 def test_the_function_reads_exactly_the_secrets_it_may(function):
     fn = functions()[function]
     # The runtime::secrets constant its main passes (or, when main only calls into the library,
