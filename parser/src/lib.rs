@@ -4,15 +4,15 @@
 //! This crate is pure parsing, with no AWS or HTTP dependency, so it can be
 //! tested on fixtures and reused by the Lambda functions and the admin tool.
 //!
-//! * [`open`] decrypts a statement (RC4-40/128, AES-128, AES-256) with its
-//!   password, extracts positioned text per page and detects the issuer
-//!   ([`Issuer`], also `meta.issuer` and the service's issuer) and, for CAMS/KFintech, detailed vs summary ([`CasVariant`]).
-//!   [`pdf::extract_pages`] does the same without detection.
-//! * A [`Page`] holds [`TextRun`]s (x, y, font size, text) in drawing order;
-//!   [`Page::lines`] / [`pdf::group_lines`] group them into visual [`Line`]s.
-//! * [`pdf`] is that layer: decryption, content tokenizer ([`pdf::content`]), fonts, the content
-//!   interpreter and the budgets that bound them; it knows nothing of statements.
-//! * [`statement`] tells the issuer from text ([`statement::detect_text`]).
+//! The layers, each importing only the ones below it:
+//!
+//! * [`pdf`] decrypts a PDF (RC4-40/128, AES-128, AES-256) with its password and extracts
+//!   positioned text per page ([`pdf::extract_pages`]): a [`Page`] holds [`TextRun`]s (x, y,
+//!   font size, text) in drawing order, [`Page::lines`] groups them into visual [`Line`]s. It
+//!   knows nothing of statements.
+//! * [`statement`]: [`open`] is that plus which issuer produced the statement ([`Issuer`], the
+//!   one issuer enum, also `meta.issuer` and the service's) and, for CAMS/KFintech, detailed vs
+//!   summary ([`CasVariant`]).
 //! * [`isin_table`] fills what statements do not print (AMFI code, scheme type) by ISIN.
 //! * [`parse`] reads a statement into the unified [`model::Portfolio`]: [`cams_kfintech`] the
 //!   registrars' detailed and summary statements, [`depository`] the CDSL / NSDL ones (demat

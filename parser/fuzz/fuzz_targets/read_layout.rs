@@ -62,7 +62,7 @@ const FIXTURES: &[(&[u8], &str)] = &[
     (include_bytes!("../../tests/fixtures/nsdl_aes128.pdf"), PAN),
 ];
 
-/// Bounds of what `cas_parser::open` makes (see `parser/src/pdf.rs`).
+/// Bounds of what `cas_parser::open` makes (see `parser/src/pdf/limits.rs`).
 const MAX_PAGES: usize = 1_000;
 const MAX_RUNS_PER_PAGE: usize = 50_000;
 

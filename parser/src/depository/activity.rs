@@ -12,7 +12,7 @@
 //!   assured | premium | frequency) and its `Total (N Policies)` row, checked against the policies.
 
 use super::rows::{Cell, Row, number};
-use super::{Mode, Reader};
+use super::{Mode, Movements, Reader};
 use crate::amounts::parse_amount;
 use crate::dates::any_date;
 use crate::model::{LifeInsurancePolicy, Transaction, TransactionInfo};
@@ -34,16 +34,6 @@ pub(super) fn labelled(line: &str) -> Option<(&str, &str)> {
     let label = label.trim();
     let is_label = !label.is_empty() && label.chars().all(|c| c.is_ascii_alphabetic() || c == ' ');
     is_label.then(|| (label, value.trim()))
-}
-
-/// One security's movements in an account's transaction statement.
-#[derive(Debug, Default)]
-pub(super) struct Movements {
-    pub(super) account: usize,
-    pub(super) isin: String,
-    pub(super) opening: Option<Decimal>,
-    pub(super) closing: Option<Decimal>,
-    pub(super) transactions: Vec<Transaction>,
 }
 
 impl Reader {

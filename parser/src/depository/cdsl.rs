@@ -6,7 +6,7 @@
 use super::activity::labelled;
 use super::classes::class_of_isin;
 use super::rows::{Cell, Row, is_isin, number};
-use super::{Mode, Reader, scheme};
+use super::{FolioDescription, Mode, Reader, scheme};
 use crate::amounts::parse_amount;
 use crate::model::{NpsAccount, NpsFund, NpsFundInfo, Security};
 use regex::Regex;
@@ -138,8 +138,12 @@ impl Reader {
         if let (Some(isin), Some(_)) = (get("isin"), get("ucc")) {
             if let (Some(amc), Some(folio)) = self.describing.clone() {
                 let code = self.describing_code.take();
-                self.folio_info
-                    .insert((isin, folio), (amc, get("rta"), code));
+                let description = FolioDescription {
+                    amc,
+                    registrar: get("rta"),
+                    scheme_code: code,
+                };
+                self.folio_info.insert((isin, folio), description);
             }
             return true;
         }
@@ -225,14 +229,14 @@ impl Reader {
                 return;
             }
         };
-        let (amc, registrar, rta_code) = self
+        let description = self
             .folio_info
             .get(&(isin.clone(), folio.clone()))
             .cloned()
             .unwrap_or_default();
         let mut scheme = scheme(name.join(" "), isin, units, nav, value, cost);
-        scheme.additional_info.rta_code = rta_code;
-        self.push_scheme(amc, folio, registrar, scheme);
+        scheme.additional_info.rta_code = description.scheme_code;
+        self.push_scheme(description.amc, folio, description.registrar, scheme);
     }
 
     fn nps_row(&mut self, row: &Row, text: &str) {

@@ -20,7 +20,7 @@
 //!   `Mutual Fund Folios (F)` under AMC headings (ISIN over UCC | scheme | folio | units | average
 //!   cost | total cost | NAV | value | profit | return).
 //!
-//! Rows are read as blocks of lines closer than [`rows::ROW_GAP`] (wrapped cells) split into cells
+//! Rows are read as blocks of lines closer than `rows::ROW_GAP` (wrapped cells) split into cells
 //! by where their runs start. Holdings are checked against the printed account values and totals;
 //! a difference becomes a warning, never an error.
 //!
@@ -48,7 +48,7 @@ use crate::error::ParseError;
 use crate::model::Issuer;
 use crate::model::{
     DematAccount, DematHoldings, Holder, Investor, LifeInsurancePolicy, MutualFundFolio,
-    NpsAccount, Portfolio, Scheme, Security, StatementPeriod,
+    NpsAccount, Portfolio, Scheme, Security, StatementPeriod, Transaction,
 };
 use crate::statement::Statement;
 use classes::{Class, holdings_of};
@@ -57,7 +57,6 @@ use rows::{Row, rows};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::LazyLock;
-use totals::Printed;
 
 static PERIOD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)for\s+the\s+period\s+from\s+(\d{2}[-/][A-Za-z0-9]{2,3}[-/]\d{4})\s+to\s+(\d{2}[-/][A-Za-z0-9]{2,3}[-/]\d{4})")
@@ -87,6 +86,36 @@ enum Mode {
     NsdlInsurance,
 }
 
+/// What the roster or a table's total row printed, to check the holdings against.
+#[derive(Debug, Default)]
+struct Printed {
+    mutual_funds: Option<(u32, Decimal)>,
+    nps: Option<Decimal>,
+    grand_total: Option<Decimal>,
+    /// NSDL's `Total (N Policies)` row: the count and the total sum assured.
+    insurance: Option<(u32, Decimal)>,
+}
+
+/// One security's movements in an account's transaction statement.
+#[derive(Debug, Default)]
+struct Movements {
+    account: usize,
+    isin: String,
+    opening: Option<Decimal>,
+    closing: Option<Decimal>,
+    transactions: Vec<Transaction>,
+}
+
+/// What a CDSL statement's folio description (`AMC Name :`, `Folio No :`, `ISIN : … RTA :`)
+/// tells of a folio's scheme, which its holding row does not print.
+#[derive(Debug, Clone, Default)]
+struct FolioDescription {
+    amc: String,
+    registrar: Option<String>,
+    /// The RTA's code for the scheme (`Scheme Code`).
+    scheme_code: Option<String>,
+}
+
 /// The statement read so far, and where in it the rows are.
 struct Reader {
     issuer: Issuer,
@@ -96,8 +125,8 @@ struct Reader {
     /// Printed value per account (roster, else the account's `Total` row).
     account_values: Vec<Option<Decimal>>,
     folios: Vec<MutualFundFolio>,
-    /// CDSL folio descriptions: (ISIN, folio) → (AMC, registrar, scheme code).
-    folio_info: HashMap<(String, String), (String, Option<String>, Option<String>)>,
+    /// CDSL folio descriptions by (ISIN, folio).
+    folio_info: HashMap<(String, String), FolioDescription>,
     nps: Vec<NpsAccount>,
     nps_printed: Vec<Option<Decimal>>,
     printed: Printed,
@@ -116,8 +145,8 @@ struct Reader {
     /// The roster's holders of each NPS account, by the PRAN its row prints.
     nps_holders: HashMap<String, Vec<Holder>>,
     /// The security whose transactions are being read, and those read before it.
-    movements: Option<activity::Movements>,
-    all_movements: Vec<activity::Movements>,
+    movements: Option<Movements>,
+    all_movements: Vec<Movements>,
     insurance: Vec<LifeInsurancePolicy>,
     /// NSDL folios: the AMC heading above the rows.
     amc: Option<String>,

@@ -10,16 +10,6 @@ use crate::model::{AccountTotal, Insurance, Portfolio, PortfolioMeta, PortfolioS
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
-/// What the roster or a table's total row printed, to check the holdings against.
-#[derive(Debug, Default)]
-pub(super) struct Printed {
-    pub(super) mutual_funds: Option<(u32, Decimal)>,
-    pub(super) nps: Option<Decimal>,
-    pub(super) grand_total: Option<Decimal>,
-    /// NSDL's `Total (N Policies)` row: the count and the total sum assured.
-    pub(super) insurance: Option<(u32, Decimal)>,
-}
-
 impl Reader {
     /// The account's `Total` row: its printed value when the roster had none.
     pub(super) fn account_total(&mut self, row: &Row) {

@@ -6,7 +6,7 @@
 //! every lopdf call runs under `catch_unwind`, so a hostile file yields an error rather than a
 //! panic or a hang.
 //!
-//! * [`security`] decrypts (RC4-40/128, AES-128, AES-256) while lopdf loads the file.
+//! * `security` decrypts (RC4-40/128, AES-128, AES-256) while lopdf loads the file.
 //! * [`content`] tokenizes content streams into operators and operands.
 //! * `interpreter` runs the text operators into [`TextRun`]s, with `fonts` decoding strings.
 //! * `extraction` walks every page and the forms it draws within the budgets.

@@ -1,6 +1,6 @@
 //! lopdf's content decoder in this module's shapes, for tests that compare the two decoders.
 
-use super::{Operand, Operation, Span};
+use super::operation::{Operand, Operation, Span};
 
 /// An operation decoded by lopdf, in this module's shape, so tests can check that the two
 /// decoders give the interpreter the same operands.

@@ -1,8 +1,8 @@
 //! The decoder: operands up to each operator, strings and names decoded into reused buffers,
 //! dictionaries and inline images skipped.
 
+use super::operation::{Operand, Operation, Span, SyntaxError};
 use super::syntax::{hex_value, is_regular, is_whitespace, parse_number, starts_number};
-use super::{Operand, Operation, Span, SyntaxError};
 use crate::pdf::limits::MAX_NESTING;
 
 /// Decodes a content stream one operation at a time; see the module documentation.
