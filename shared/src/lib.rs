@@ -8,5 +8,6 @@ pub mod domain;
 pub mod error;
 pub mod gateway;
 pub mod handlers;
+pub mod imports_lambda;
 pub mod routes;
 pub mod runtime;

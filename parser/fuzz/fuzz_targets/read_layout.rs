@@ -189,7 +189,7 @@ impl Input<'_> {
     }
     /// A finite number: mostly page-sized, sometimes any finite `f32`.
     fn coordinate(&mut self) -> f32 {
-        if self.u8() % 8 == 0 {
+        if self.u8().is_multiple_of(8) {
             let v = f32::from_bits(u32::from_le_bytes([
                 self.u8(),
                 self.u8(),
@@ -257,7 +257,7 @@ fn edit(s: &mut Statement, input: &mut Input) {
         }
         // Move a run onto another run's line (within a few points), or into its column.
         1 | 2 => {
-            let column = input.u8() % 2 == 0;
+            let column = input.u8().is_multiple_of(2);
             if let (Some((p, r)), Some((q, o))) = (pick_run(s, input), pick_run(s, input)) {
                 let delta = f32::from(input.i8()) / 16.0;
                 let other = &s.pages[q].runs[o];
@@ -329,7 +329,7 @@ fn edit(s: &mut Statement, input: &mut Input) {
         // Replace a run's text by bytes from the input, or splice them into it.
         9 => {
             if let Some(at) = pick_run(s, input) {
-                let splice = input.u8() % 2 == 0;
+                let splice = input.u8().is_multiple_of(2);
                 let position = usize::from(input.u8());
                 let text = input.text();
                 let text = if splice {
@@ -397,11 +397,11 @@ fn edit(s: &mut Statement, input: &mut Input) {
         }
         // Page break: the runs from one on move to a new page after it.
         13 => {
-            if let Some((p, r)) = pick_run(s, input) {
-                if s.pages.len() < MAX_PAGES {
-                    let runs = s.pages[p].runs.split_off(r);
-                    s.pages.insert(p + 1, Page { number: 0, runs });
-                }
+            if let Some((p, r)) = pick_run(s, input)
+                && s.pages.len() < MAX_PAGES
+            {
+                let runs = s.pages[p].runs.split_off(r);
+                s.pages.insert(p + 1, Page { number: 0, runs });
             }
         }
         // Drop, duplicate or swap pages; merge a page into the previous one.
@@ -469,8 +469,8 @@ fn edit(s: &mut Statement, input: &mut Input) {
                 y: input.coordinate(),
                 font_size: f32::from(input.u8() % 24),
                 width: f32::from(input.u16()) / 64.0,
-                horizontal: input.u8() % 16 != 0,
-                text: if input.u8() % 2 == 0 {
+                horizontal: !input.u8().is_multiple_of(16),
+                text: if input.u8().is_multiple_of(2) {
                     TOKENS[input.index(TOKENS.len())].to_string()
                 } else {
                     input.text()

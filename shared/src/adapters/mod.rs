@@ -1,6 +1,7 @@
 //! AWS and Google adapters behind the domain's ports, and the wiring that builds them.
 
 pub mod dynamo;
+pub mod dynamo_imports;
 pub mod gmail;
 pub mod google;
 pub mod kms;
@@ -9,6 +10,8 @@ pub mod pdf_fetch;
 pub mod provision;
 pub mod s3;
 pub mod secrets_manager;
+pub mod sqs;
+pub mod webhook_delivery;
 
 use crate::config::Config;
 use crate::domain::inbox_token::InboxTokenSigner;

@@ -119,6 +119,28 @@ pub async fn ensure_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Resu
         .attribute_definitions(attr("sk")?)
         .key_schema(key("pk", KeyType::Hash)?)
         .key_schema(key("sk", KeyType::Range)?)
+        // Scheduled imports' sparse due index (adapters::dynamo_imports).
+        .attribute_definitions(attr("due_pk")?)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("due_at")
+                .attribute_type(ScalarAttributeType::N)
+                .build()
+                .map_err(InfraError::new)?,
+        )
+        .global_secondary_indexes(
+            aws_sdk_dynamodb::types::GlobalSecondaryIndex::builder()
+                .index_name(super::dynamo_imports::DUE_INDEX)
+                .key_schema(key("due_pk", KeyType::Hash)?)
+                .key_schema(key("due_at", KeyType::Range)?)
+                .projection(
+                    aws_sdk_dynamodb::types::Projection::builder()
+                        .projection_type(aws_sdk_dynamodb::types::ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .map_err(InfraError::new)?,
+        )
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await

@@ -561,6 +561,33 @@ impl Inbox {
     }
 }
 
+impl Inbox {
+    /// The listing's work for a scheduled import (`imports::run`): search the window, skip
+    /// the mails in `known` (already imported) before fetching them, store and link the rest.
+    /// Nothing is charged and nothing is parsed here; a failure to search (revoked grant,
+    /// Google down) fails the whole call, a failure of one mail is an entry in `errors`.
+    pub async fn gather_new(
+        &self,
+        connection: &Connection,
+        query: &CasQuery,
+        known: &BTreeSet<String>,
+        link_base: &str,
+    ) -> Result<CasResponse, ApiError> {
+        let (session, mut ids) = guarded(self.search(connection, query)).await?;
+        ids.retain(|id| !known.contains(id));
+        let reading = Reading {
+            session,
+            query,
+            window: query.window(),
+            link_base,
+            deadline: None,
+            parse_slots: Arc::new(Semaphore::new(1)),
+            parses_charged: AtomicU32::new(0),
+        };
+        guarded(async { Ok(self.read_mails(&reading, ids).await) }).await
+    }
+}
+
 #[cfg(test)]
 #[path = "cas_tests.rs"]
 mod hostile_mail_tests;

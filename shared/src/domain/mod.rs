@@ -17,6 +17,7 @@ pub mod credits;
 pub mod download;
 #[cfg(test)]
 pub mod fakes;
+pub mod imports;
 pub mod inbox_token;
 pub mod keyring;
 pub mod links;

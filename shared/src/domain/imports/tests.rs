@@ -1,0 +1,534 @@
+//! Scheduled imports over the in-memory fakes.
+
+use super::api::{ImportRequest, WebhookRequest};
+use super::fakes::{MemImports, MemQueue, ScriptedReceiver};
+use super::model::{Delivery, ImportState, Job};
+use super::ports::Sent;
+use super::run::{Outcome, RUN_COST};
+use super::webhook::sign;
+use super::{ImportConfig, Imports};
+use crate::domain::credits::PARSE_COST;
+use crate::domain::fakes::{CONNECTION, MemStore, NOW, ScriptedMailbox, TENANT, inbox_with, pdf};
+use crate::domain::model::ConnectionStatus;
+use crate::domain::service::Caller;
+use crate::error::ErrorCode;
+use rust_decimal::Decimal;
+use std::sync::Arc;
+
+const CDSL: &str = "eCAS@cdslstatement.com";
+const NSDL: &str = "NSDL-CAS@nsdl.co.in";
+const CAMS: &str = "donotreply@camsonline.com";
+
+struct Setup {
+    imports: Imports,
+    store: Arc<MemStore>,
+    db: Arc<MemImports>,
+    queue: Arc<MemQueue>,
+    receiver: Arc<ScriptedReceiver>,
+    caller: Caller,
+    token: String,
+}
+
+async fn setup(mailbox: ScriptedMailbox, credits: Decimal) -> Setup {
+    let (inbox, store, caller, token) = inbox_with(Arc::new(mailbox), credits).await;
+    let db = Arc::new(MemImports::new(store.clone()));
+    let queue = Arc::new(MemQueue::default());
+    let receiver = Arc::new(ScriptedReceiver::default());
+    let imports = Imports {
+        inbox,
+        store: db.clone(),
+        queue: queue.clone(),
+        sender: receiver.clone(),
+        config: ImportConfig {
+            link_base: "https://api.example".into(),
+            ..ImportConfig::default()
+        },
+    };
+    Setup {
+        imports,
+        store,
+        db,
+        queue,
+        receiver,
+        caller,
+        token,
+    }
+}
+
+fn two_statements() -> ScriptedMailbox {
+    let mut mailbox = ScriptedMailbox::default();
+    mailbox.mail(
+        "m1",
+        CDSL,
+        "CDSL CAS",
+        &[("Jan2025_AB12345678_TXN.pdf", pdf("a"))],
+    );
+    mailbox.mail(
+        "m2",
+        NSDL,
+        "NSDL CAS",
+        &[("NSDLe-CAS_1_JAN_2025.PDF", pdf("b"))],
+    );
+    mailbox
+}
+
+impl Setup {
+    async fn enable(&self, request: ImportRequest) -> i64 {
+        let answer = self
+            .imports
+            .set_import(&self.caller, Some(&self.token), request)
+            .await
+            .unwrap();
+        assert!(answer.enabled);
+        self.db.settings_of(CONNECTION).next_run_at.unwrap()
+    }
+    async fn webhook(&self) -> String {
+        let answer = self
+            .imports
+            .set_webhook(
+                &self.caller,
+                WebhookRequest {
+                    url: Some("https://hooks.example.com/cas".into()),
+                },
+            )
+            .await
+            .unwrap();
+        answer.secret
+    }
+    fn received(&self) -> Vec<(String, Vec<(&'static str, String)>, String)> {
+        self.receiver.received.lock().unwrap().clone()
+    }
+}
+
+fn enabled() -> ImportRequest {
+    ImportRequest {
+        enabled: Some(true),
+        ..ImportRequest::default()
+    }
+}
+
+fn header<'a>(headers: &'a [(&'static str, String)], name: &str) -> &'a str {
+    &headers.iter().find(|(n, _)| *n == name).unwrap().1
+}
+
+#[tokio::test]
+async fn a_run_imports_new_statements_once_and_signs_the_event() {
+    let s = setup(two_statements(), Decimal::from(10)).await;
+    let secret = s.webhook().await;
+    let slot = s.enable(enabled()).await;
+    assert_eq!(slot, NOW, "due at once");
+
+    let outcome = s.imports.run(CONNECTION, slot).await.unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::Imported {
+            files: 2,
+            charged: RUN_COST
+        }
+    );
+    assert_eq!(s.store.balance(), Decimal::from(10) - RUN_COST);
+    let received = s.received();
+    assert_eq!(received.len(), 1);
+    let (url, headers, body) = &received[0];
+    assert_eq!(url, "https://hooks.example.com/cas");
+    let id = header(headers, "webhook-id");
+    let timestamp: i64 = header(headers, "webhook-timestamp").parse().unwrap();
+    assert_eq!(
+        header(headers, "webhook-signature"),
+        sign(&secret, id, timestamp, body).unwrap()
+    );
+    let event: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(event["type"], "inbox.cas_imported");
+    assert_eq!(event["data"]["connection_id"], CONNECTION);
+    assert_eq!(event["data"]["email"], "demo.investor@gmail.com");
+    let files = event["data"]["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert!(
+        files[0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://api.example/v4/files/")
+    );
+
+    // The same message again (SQS redelivers): nothing new, nothing charged, nothing sent.
+    assert_eq!(
+        s.imports.run(CONNECTION, slot).await.unwrap(),
+        Outcome::Skipped
+    );
+    // The next slot: the mails are known, the run is free and silent.
+    let next = s.db.settings_of(CONNECTION).next_run_at.unwrap();
+    assert_eq!(next, NOW + 86_400);
+    assert_eq!(
+        s.imports.run(CONNECTION, next).await.unwrap(),
+        Outcome::NothingNew
+    );
+    assert_eq!(s.store.balance(), Decimal::from(10) - RUN_COST);
+    assert_eq!(s.received().len(), 1);
+    let settings = s.db.settings_of(CONNECTION);
+    assert_eq!(settings.last_result.as_deref(), Some("nothing_new"));
+    assert_eq!(settings.imported.len(), 2);
+}
+
+#[tokio::test]
+async fn only_new_mails_are_fetched_on_the_next_run() {
+    let s = setup(two_statements(), Decimal::from(10)).await;
+    let slot = s.enable(enabled()).await;
+    s.imports.run(CONNECTION, slot).await.unwrap();
+    // A new statement arrives; the next run fetches only it.
+    // It arrived after the others (the scripted mailbox dates mails newest first).
+    let mut mailbox = ScriptedMailbox::default();
+    mailbox.mail(
+        "m3",
+        CAMS,
+        "Consolidated Account Statement - CAMS Mailback Request",
+        &[("x.pdf", pdf("c"))],
+    );
+    mailbox.mail(
+        "m1",
+        CDSL,
+        "CDSL CAS",
+        &[("Jan2025_AB12345678_TXN.pdf", pdf("a"))],
+    );
+    mailbox.mail(
+        "m2",
+        NSDL,
+        "NSDL CAS",
+        &[("NSDLe-CAS_1_JAN_2025.PDF", pdf("b"))],
+    );
+    let mailbox = Arc::new(mailbox);
+    let mut imports = s.imports.clone();
+    imports.inbox.mailbox = mailbox.clone();
+    let next = s.db.settings_of(CONNECTION).next_run_at.unwrap();
+    let outcome = imports.run(CONNECTION, next).await.unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::Imported {
+            files: 1,
+            charged: RUN_COST
+        }
+    );
+    assert_eq!(mailbox.fetched(), vec!["m3-att0".to_string()]);
+    // No webhook set: the batches are kept for GET /v4/inbox/imports, newest first.
+    let page = s
+        .imports
+        .list_imports(&s.caller, Some(&s.token), Some("1"), None)
+        .await
+        .unwrap();
+    assert_eq!(page.count, 1);
+    assert_eq!(page.imports[0].delivery, "no_webhook");
+    assert_eq!(page.imports[0].data["files"][0]["message_id"], "m3");
+    let older = s
+        .imports
+        .list_imports(&s.caller, Some(&s.token), Some("1"), page.next.as_deref())
+        .await
+        .unwrap();
+    assert_eq!(older.imports[0].data["count"], 2);
+    assert!(older.next.is_none());
+}
+
+#[tokio::test]
+async fn two_workers_on_one_slot_commit_once() {
+    let s = setup(two_statements(), Decimal::from(10)).await;
+    s.webhook().await;
+    let slot = s.enable(enabled()).await;
+    let (a, b) = tokio::join!(
+        s.imports.run(CONNECTION, slot),
+        s.imports.run(CONNECTION, slot)
+    );
+    let imported = [a, b]
+        .into_iter()
+        .filter(|o| matches!(o, Ok(Outcome::Imported { .. })))
+        .count();
+    assert_eq!(imported, 1);
+    assert_eq!(s.db.all_batches().len(), 1);
+    assert_eq!(s.store.balance(), Decimal::from(10) - RUN_COST);
+    assert_eq!(s.received().len(), 1);
+}
+
+#[tokio::test]
+async fn out_of_credits_pauses_without_losing_and_resumes() {
+    let s = setup(two_statements(), Decimal::new(1, 1)).await;
+    s.webhook().await;
+    let slot = s.enable(enabled()).await;
+    assert_eq!(
+        s.imports.run(CONNECTION, slot).await.unwrap(),
+        Outcome::Paused
+    );
+    let paused = s.db.settings_of(CONNECTION);
+    assert_eq!(paused.state, ImportState::PausedNoCredits);
+    assert!(paused.imported.is_empty(), "nothing imported");
+    assert!(s.received().is_empty());
+    assert_eq!(s.store.balance(), Decimal::new(1, 1));
+    // Credits added: the retry an hour later imports both.
+    s.store
+        .tenants
+        .lock()
+        .unwrap()
+        .get_mut(TENANT)
+        .unwrap()
+        .credits = Decimal::ONE;
+    let retry = paused.next_run_at.unwrap();
+    assert_eq!(retry, NOW + 3_600);
+    assert!(matches!(
+        s.imports.run(CONNECTION, retry).await.unwrap(),
+        Outcome::Imported { files: 2, .. }
+    ));
+    assert_eq!(s.db.settings_of(CONNECTION).state, ImportState::Active);
+    assert_eq!(s.received().len(), 1);
+}
+
+#[tokio::test]
+async fn parsing_charges_per_parsed_statement_and_reports_failures() {
+    let statement = include_bytes!("../../../../parser/tests/fixtures/cams_rc4128.pdf").to_vec();
+    let mut mailbox = ScriptedMailbox::default();
+    mailbox.mail(
+        "m1",
+        CAMS,
+        "Consolidated Account Statement - CAMS Mailback Request",
+        &[("cas.pdf", statement)],
+    );
+    mailbox.mail(
+        "m2",
+        CDSL,
+        "CDSL CAS",
+        &[("Jan2025_AB12345678_TXN.pdf", pdf("not a real pdf"))],
+    );
+    let s = setup(mailbox, Decimal::from(10)).await;
+    s.webhook().await;
+    let slot = s
+        .enable(ImportRequest {
+            enabled: Some(true),
+            parse: Some(true),
+            password: Some("Demo@1234".into()),
+            cas_types: None,
+        })
+        .await;
+    let outcome = s.imports.run(CONNECTION, slot).await.unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::Imported {
+            files: 2,
+            charged: RUN_COST + PARSE_COST
+        }
+    );
+    let body: serde_json::Value = serde_json::from_str(&s.received()[0].2).unwrap();
+    let files = body["data"]["files"].as_array().unwrap();
+    let cams = files.iter().find(|f| f["cas_type"] == "cams").unwrap();
+    assert!(cams["parse_error"].is_null(), "{cams}");
+    assert!(cams["parsed"]["summary"]["total_value"].as_f64().unwrap() > 0.0);
+    assert!(cams["parsed"]["meta"]["reconciled"].is_boolean());
+    let cdsl = files.iter().find(|f| f["cas_type"] == "cdsl").unwrap();
+    assert!(cdsl["parse_error"]["code"].is_string(), "{cdsl}");
+    assert!(!body.to_string().contains("Demo@1234"));
+}
+
+#[tokio::test]
+async fn a_revoked_grant_stops_imports_and_tells_the_tenant_once() {
+    let s = setup(two_statements(), Decimal::from(10)).await;
+    s.webhook().await;
+    let slot = s.enable(enabled()).await;
+    s.store
+        .connections
+        .lock()
+        .unwrap()
+        .get_mut(CONNECTION)
+        .unwrap()
+        .status = ConnectionStatus::Revoked;
+    assert_eq!(
+        s.imports.run(CONNECTION, slot).await.unwrap(),
+        Outcome::ReconsentRequired
+    );
+    assert_eq!(
+        s.imports.run(CONNECTION, slot).await.unwrap(),
+        Outcome::Skipped
+    );
+    let settings = s.db.settings_of(CONNECTION);
+    assert_eq!(settings.state, ImportState::ReconsentRequired);
+    assert_eq!(settings.next_run_at, None, "off the due index");
+    let received = s.received();
+    assert_eq!(received.len(), 1);
+    assert!(received[0].2.contains("inbox.reconsent_required"));
+    assert_eq!(s.store.balance(), Decimal::from(10));
+    // Turning imports on again needs a new consent.
+    let e = s
+        .imports
+        .set_import(&s.caller, Some(&s.token), enabled())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::ReconsentRequired);
+}
+
+#[tokio::test]
+async fn failed_deliveries_follow_the_retry_schedule_then_stay_readable() {
+    let s = setup(two_statements(), Decimal::from(10)).await;
+    s.webhook().await;
+    {
+        let mut answers = s.receiver.answers.lock().unwrap();
+        answers.push_back(Sent::Status(500));
+        answers.push_back(Sent::Failed("timed out".into()));
+        for _ in 0..3 {
+            answers.push_back(Sent::Status(404));
+        }
+    }
+    let slot = s.enable(enabled()).await;
+    s.imports.run(CONNECTION, slot).await.unwrap();
+    let mut delays = Vec::new();
+    loop {
+        let sent = s.queue.take();
+        if sent.is_empty() {
+            break;
+        }
+        for (job, delay) in sent {
+            delays.push(delay);
+            assert_eq!(
+                job,
+                Job::Deliver {
+                    connection_id: CONNECTION.into(),
+                    slot
+                }
+            );
+            s.imports.handle(&job).await.unwrap();
+        }
+    }
+    assert_eq!(delays, vec![30, 120, 600, 900]);
+    let received = s.received();
+    assert_eq!(received.len(), 5);
+    let ids: std::collections::BTreeSet<_> = received
+        .iter()
+        .map(|(_, h, _)| header(h, "webhook-id").to_string())
+        .collect();
+    assert_eq!(ids.len(), 1, "every attempt carries the same webhook-id");
+    let batch = &s.db.all_batches()[0];
+    assert_eq!(batch.delivery, Delivery::Failed);
+    assert_eq!(batch.attempts, 5);
+    // A late duplicate of a retry does nothing more.
+    s.imports
+        .handle(&Job::Deliver {
+            connection_id: CONNECTION.into(),
+            slot,
+        })
+        .await
+        .unwrap();
+    assert_eq!(s.received().len(), 5);
+    let page = s
+        .imports
+        .list_imports(&s.caller, Some(&s.token), None, None)
+        .await
+        .unwrap();
+    assert_eq!(page.imports[0].delivery, "failed");
+    assert_eq!(page.imports[0].attempts, 5);
+}
+
+#[tokio::test]
+async fn the_dispatcher_enqueues_every_due_connection_and_no_other() {
+    let s = setup(ScriptedMailbox::default(), Decimal::from(10)).await;
+    let template = {
+        s.enable(enabled()).await;
+        s.db.settings_of(CONNECTION)
+    };
+    {
+        let mut state = s.db.state.lock().unwrap();
+        for n in 0..25 {
+            let mut other = template.clone();
+            other.connection_id = format!("conn-{n:03}");
+            // Due over the last week, or (every fifth) tomorrow.
+            other.next_run_at = Some(if n % 5 == 0 {
+                NOW + 86_400
+            } else {
+                NOW - n * 20_000
+            });
+            state.settings.insert(other.connection_id.clone(), other);
+        }
+    }
+    let dispatched = s.imports.dispatch().await.unwrap();
+    assert_eq!(dispatched.enqueued, 21, "20 others due and the first");
+    let jobs = s.queue.take();
+    let mut ids: Vec<_> = jobs
+        .iter()
+        .map(|(j, _)| j.connection_id().to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 21);
+    assert!(!ids.contains(&"conn-000".to_string()));
+}
+
+#[tokio::test]
+async fn settings_and_webhooks_refuse_bad_input() {
+    let s = setup(ScriptedMailbox::default(), Decimal::from(10)).await;
+    let bad = |r: ImportRequest| {
+        let imports = s.imports.clone();
+        let caller = s.caller.clone();
+        let token = s.token.clone();
+        async move {
+            imports
+                .set_import(&caller, Some(&token), r)
+                .await
+                .unwrap_err()
+                .code
+        }
+    };
+    assert_eq!(
+        bad(ImportRequest::default()).await,
+        ErrorCode::InvalidRequest
+    );
+    assert_eq!(
+        bad(ImportRequest {
+            enabled: Some(true),
+            parse: Some(true),
+            ..ImportRequest::default()
+        })
+        .await,
+        ErrorCode::InvalidRequest
+    );
+    assert_eq!(
+        bad(ImportRequest {
+            enabled: Some(true),
+            cas_types: Some(vec!["zerodha".into()]),
+            ..ImportRequest::default()
+        })
+        .await,
+        ErrorCode::InvalidRequest
+    );
+    let foreign = s
+        .imports
+        .set_import(&s.caller, Some("not-a-token"), enabled())
+        .await
+        .unwrap_err();
+    assert_eq!(foreign.code, ErrorCode::InvalidInboxToken);
+    for url in [
+        None,
+        Some("http://hooks.example.com/"),
+        Some("https://10.1.2.3/"),
+        Some("https://resolves-private.example/"),
+    ] {
+        let e = s
+            .imports
+            .set_webhook(
+                &s.caller,
+                WebhookRequest {
+                    url: url.map(String::from),
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidRequest, "{url:?}");
+    }
+    // Off: no longer due; the status block says so.
+    s.enable(enabled()).await;
+    let off = s
+        .imports
+        .set_import(
+            &s.caller,
+            Some(&s.token),
+            ImportRequest {
+                enabled: Some(false),
+                ..ImportRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(off.next_run_at, None);
+    let status = s.imports.import_status(CONNECTION).await.unwrap().unwrap();
+    assert!(!status.enabled);
+}

@@ -1,0 +1,276 @@
+//! Scheduled imports as Lambda sees them: the worker function's events (the EventBridge
+//! schedule → dispatch; SQS → one job per message, with a partial batch response) and the
+//! three HTTP endpoints, plus building [`Imports`] from the environment.
+
+use crate::adapters::dynamo_imports::DynamoImports;
+use crate::adapters::sqs::SqsQueue;
+use crate::adapters::webhook_delivery::HttpWebhookSender;
+use crate::adapters::{Secrets, aws_config, build_inbox_with};
+use crate::api::CreditUsage;
+use crate::config::Config;
+use crate::domain::imports::api::{ImportRequest, WebhookRequest};
+use crate::domain::imports::model::Job;
+use crate::domain::imports::ports::Queue;
+use crate::domain::imports::{DEFAULT_RETRY_DELAYS, ImportConfig, Imports};
+use crate::domain::ports::{InfraError, SystemClock};
+use crate::domain::service::Caller;
+use crate::gateway::{self, API_KEY, INBOX_TOKEN, header, request_id, require_method};
+use futures::stream::{self, StreamExt};
+use http::Method;
+use lambda_http::{Body, Request, Response};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Messages of one SQS batch worked on at once (each is one connection).
+const JOBS_AT_ONCE: usize = 4;
+
+/// The worker's secrets: Google (refresh tokens) and the download-link key (links in events);
+/// it never sees an inbox token.
+pub const WORKER_SECRETS: Secrets = Secrets {
+    inbox_token: false,
+    google_client: true,
+    download_links: true,
+};
+/// The endpoints verify inbox tokens and nothing else.
+pub const API_SECRETS: Secrets = Secrets {
+    inbox_token: true,
+    google_client: false,
+    download_links: false,
+};
+
+/// Import settings from the environment (README "Scheduled imports").
+pub fn import_config(
+    config: &Config,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<ImportConfig, String> {
+    let mut c = ImportConfig {
+        allow_local_webhooks: config.allow_local_pdf_urls,
+        link_base: config.public_base_url.clone().unwrap_or_default(),
+        ..ImportConfig::default()
+    };
+    if let Some(raw) = lookup("IMPORT_INTERVAL_SECONDS") {
+        c.interval_seconds = raw
+            .parse::<i64>()
+            .ok()
+            .filter(|s| *s > 0)
+            .ok_or("IMPORT_INTERVAL_SECONDS must be a positive number")?;
+    }
+    if let Some(raw) = lookup("WEBHOOK_RETRY_DELAYS") {
+        c.retry_delays = raw
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse::<u32>().ok().filter(|d| *d <= 900))
+            .collect::<Option<Vec<u32>>>()
+            .ok_or("WEBHOOK_RETRY_DELAYS is a comma list of seconds, each at most 900")?;
+    } else {
+        c.retry_delays = DEFAULT_RETRY_DELAYS.to_vec();
+    }
+    if let Some(raw) = lookup("WEBHOOK_LEASE_SECONDS") {
+        c.lease_seconds = raw
+            .parse::<i64>()
+            .ok()
+            .filter(|s| *s > 0)
+            .ok_or("WEBHOOK_LEASE_SECONDS must be a positive number")?;
+    }
+    Ok(c)
+}
+
+/// A function without a queue (the HTTP endpoints) refuses to enqueue.
+struct NoQueue;
+
+#[async_trait::async_trait]
+impl Queue for NoQueue {
+    async fn send(&self, _: &[Job], _: u32) -> Result<(), InfraError> {
+        Err(InfraError::new(
+            "IMPORTS_QUEUE_URL is not set in this function",
+        ))
+    }
+}
+
+/// Builds the imports use cases with real adapters.
+pub async fn build_imports(
+    config: &Config,
+    import_config: ImportConfig,
+    sdk: &aws_config::SdkConfig,
+    queue_url: Option<&str>,
+    inbox: crate::domain::service::Inbox,
+) -> Imports {
+    let queue: Arc<dyn Queue> = match queue_url {
+        Some(url) => Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(sdk), url)),
+        None => Arc::new(NoQueue),
+    };
+    Imports {
+        store: Arc::new(DynamoImports::new(
+            aws_sdk_dynamodb::Client::new(sdk),
+            &config.table_name,
+        )),
+        queue,
+        sender: Arc::new(HttpWebhookSender {
+            allow_local: import_config.allow_local_webhooks,
+        }),
+        config: import_config,
+        inbox,
+    }
+}
+
+/// Everything from the environment, reading only `needs`.
+pub async fn imports_from_env(needs: Secrets) -> Result<Imports, String> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let config = Config::from_env()?;
+    let import_config = import_config(&config, env)?;
+    let sdk = aws_config().await;
+    let inbox = build_inbox_with(&config, &sdk, Arc::new(SystemClock), needs)
+        .await
+        .map_err(|e| e.to_string())?;
+    let queue_url = env("IMPORTS_QUEUE_URL");
+    Ok(build_imports(&config, import_config, &sdk, queue_url.as_deref(), inbox).await)
+}
+
+/// The worker's answer to one event: a schedule event dispatches; an SQS batch answers
+/// `{"batchItemFailures": [...]}` naming the messages to retry (the others are deleted).
+pub async fn handle_event(imports: &Imports, event: Value) -> Result<Value, String> {
+    if let Some(records) = event.get("Records").and_then(Value::as_array) {
+        let failures: Vec<Value> = stream::iter(records.iter())
+            .map(|record| async move {
+                let id = record["messageId"].as_str().unwrap_or_default().to_string();
+                let body = record["body"].as_str().unwrap_or_default();
+                let outcome = match serde_json::from_str::<Job>(body) {
+                    Ok(job) => imports.handle(&job).await.map(|_| ()).map_err(|e| e.0),
+                    // A message no worker understands: retried, then in the dead-letter queue.
+                    Err(_) => Err("not an imports job".to_string()),
+                };
+                match outcome {
+                    Ok(()) => None,
+                    Err(why) => {
+                        tracing::warn!(message_id = %id, error = %why, "job failed; SQS will retry it");
+                        Some(json!({ "itemIdentifier": id }))
+                    }
+                }
+            })
+            .buffer_unordered(JOBS_AT_ONCE)
+            .filter_map(|f| async move { f })
+            .collect()
+            .await;
+        return Ok(json!({ "batchItemFailures": failures }));
+    }
+    let scheduled = event.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event")
+        || event.get("source").and_then(Value::as_str) == Some("aws.events");
+    if scheduled {
+        let done = imports.dispatch().await.map_err(|e| e.to_string())?;
+        return Ok(json!({ "enqueued": done.enqueued, "pages": done.pages }));
+    }
+    Err("unknown event: neither an EventBridge schedule nor SQS messages".into())
+}
+
+/// The worker function: schedule and SQS events.
+pub async fn run_worker() -> Result<(), lambda_http::Error> {
+    crate::runtime::init_tracing();
+    crate::runtime::install_panic_hook();
+    let imports = Arc::new(imports_from_env(WORKER_SECRETS).await.map_err(|e| {
+        tracing::error!(error = %e, "start-up failed");
+        e
+    })?);
+    lambda_http::lambda_runtime::run(lambda_http::service_fn(
+        move |event: lambda_http::LambdaEvent<Value>| {
+            let imports = imports.clone();
+            async move { handle_event(&imports, event.payload).await }
+        },
+    ))
+    .await
+}
+
+fn free(caller: &Caller) -> CreditUsage {
+    CreditUsage {
+        used: Decimal::ZERO,
+        remaining: caller.tenant.credits,
+    }
+}
+
+/// `x-api-key` and the tenant's rate limit, as every authenticated endpoint.
+async fn caller_of(
+    imports: &Imports,
+    req: &Request,
+    method: Method,
+    rid: &str,
+) -> Result<Caller, Response<Body>> {
+    let result = match require_method(req, method) {
+        Ok(()) => imports.inbox.authenticate(header(req, API_KEY)).await,
+        Err(e) => Err(e),
+    };
+    let caller = result.map_err(|e| gateway::error(&e, rid))?;
+    if let Err(limited) = imports.inbox.admit(&caller).await {
+        let response = gateway::respond::<()>(Err(limited.error()), Some(free(&caller)), rid);
+        return Err(gateway::with_retry_after(
+            response,
+            limited.retry_after_seconds,
+        ));
+    }
+    Ok(caller)
+}
+
+/// `POST /v4/inbox/import`, `POST /v4/webhook` and `GET /v4/inbox/imports`, by path.
+pub async fn serve(imports: Arc<Imports>, req: Request) -> Response<Body> {
+    let rid = request_id(&req);
+    let path = req.uri().path().trim_end_matches('/').to_string();
+    let method = if path == "/v4/inbox/imports" {
+        Method::GET
+    } else {
+        Method::POST
+    };
+    let caller = match caller_of(&imports, &req, method, &rid).await {
+        Ok(caller) => caller,
+        Err(response) => return response,
+    };
+    let token = header(&req, INBOX_TOKEN);
+    let credits = Some(free(&caller));
+    match path.as_str() {
+        "/v4/inbox/import" => {
+            let result = async {
+                let body: ImportRequest = gateway::json_body(&req)?;
+                imports.set_import(&caller, token, body).await
+            }
+            .await;
+            gateway::respond(result, credits, &rid)
+        }
+        "/v4/webhook" => {
+            let result = async {
+                let body: WebhookRequest = gateway::json_body(&req)?;
+                imports.set_webhook(&caller, body).await
+            }
+            .await;
+            gateway::respond(result, credits, &rid)
+        }
+        "/v4/inbox/imports" => {
+            let q = gateway::query(&req);
+            let result = imports
+                .list_imports(
+                    &caller,
+                    token,
+                    q.get("limit").map(String::as_str),
+                    q.get("after").map(String::as_str),
+                )
+                .await;
+            gateway::respond(result, credits, &rid)
+        }
+        _ => gateway::error(
+            &crate::error::ApiError::new(crate::error::ErrorCode::NotFound, "No such endpoint"),
+            &rid,
+        ),
+    }
+}
+
+/// The endpoints' function.
+pub async fn run_api() -> Result<(), lambda_http::Error> {
+    crate::runtime::init_tracing();
+    crate::runtime::install_panic_hook();
+    let imports = Arc::new(imports_from_env(API_SECRETS).await.map_err(|e| {
+        tracing::error!(error = %e, "start-up failed");
+        e
+    })?);
+    lambda_http::run(lambda_http::service_fn(move |req: Request| {
+        let imports = imports.clone();
+        async move { Ok::<_, std::convert::Infallible>(serve(imports, req).await) }
+    }))
+    .await
+}
