@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: formatting, the workspace's binaries (the integration tests start them), every
 # unit and integration test, the fixture generators' tests, the privilege and operations tests of
-# template.yaml, cfn-lint, checkov and sam validate --lint on it.
+# template.yaml, cargo deny (deny.toml), cfn-lint, checkov and sam validate --lint on it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -16,6 +16,14 @@ cargo test --workspace
 # The fixture generators, checked against the reference parser casparser; infra/stack: each
 # function's privileges in template.yaml against infra/privileges.yaml and the code's AWS calls.
 "$bin/python" -m pytest infra/fixtures infra/isin infra/stack -q
+# The dependency graph against deny.toml: licences, banned crates (the legacy TLS stack, OpenSSL)
+# and sources, offline. Not advisories: RustSec's database is a git repository on GitHub, which
+# this project's machines cannot reach (deny.toml says more).
+if ! cargo deny --version >/dev/null 2>&1; then
+  echo "installing cargo-deny (one time)..." >&2
+  cargo install cargo-deny --locked
+fi
+cargo deny --offline check licenses bans sources
 "$bin/cfn-lint" template.yaml
 echo "template.yaml: cfn-lint clean"
 # checkov (its own venv, infra/requirements-checkov.txt): every finding fails, and each check the
