@@ -43,6 +43,32 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code (openapi.yaml's `ErrorCode` must list exactly these; tests/api/openapi.rs).
+    pub const ALL: [ErrorCode; 22] = [
+        Self::InvalidRequest,
+        Self::InvalidApiKey,
+        Self::InvalidInboxToken,
+        Self::ReconsentRequired,
+        Self::InsufficientCredits,
+        Self::RedirectUriNotAllowed,
+        Self::InvalidLink,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::RequestTooLarge,
+        Self::FileTooLarge,
+        Self::UnsupportedMediaType,
+        Self::InvalidPassword,
+        Self::InvalidPdf,
+        Self::UnsupportedFormat,
+        Self::ParseIncomplete,
+        Self::RateLimited,
+        Self::Internal,
+        Self::UpstreamError,
+        Self::InvalidCode,
+        Self::CodeExpired,
+        Self::StateMismatch,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidRequest => "INVALID_REQUEST",
@@ -144,6 +170,41 @@ impl ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_every_code_once() {
+        // A new variant fails to compile here until it is added to the match, and the match's
+        // arms count it: ALL must then grow too.
+        fn index(code: ErrorCode) -> usize {
+            match code {
+                ErrorCode::InvalidRequest => 0,
+                ErrorCode::InvalidApiKey => 1,
+                ErrorCode::InvalidInboxToken => 2,
+                ErrorCode::ReconsentRequired => 3,
+                ErrorCode::InsufficientCredits => 4,
+                ErrorCode::RedirectUriNotAllowed => 5,
+                ErrorCode::InvalidLink => 6,
+                ErrorCode::NotFound => 7,
+                ErrorCode::MethodNotAllowed => 8,
+                ErrorCode::RequestTooLarge => 9,
+                ErrorCode::FileTooLarge => 10,
+                ErrorCode::UnsupportedMediaType => 11,
+                ErrorCode::InvalidPassword => 12,
+                ErrorCode::InvalidPdf => 13,
+                ErrorCode::UnsupportedFormat => 14,
+                ErrorCode::ParseIncomplete => 15,
+                ErrorCode::RateLimited => 16,
+                ErrorCode::Internal => 17,
+                ErrorCode::UpstreamError => 18,
+                ErrorCode::InvalidCode => 19,
+                ErrorCode::CodeExpired => 20,
+                ErrorCode::StateMismatch => 21,
+            }
+        }
+        for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(index(code), i, "{code}");
+        }
+    }
 
     #[test]
     fn callers_mistakes_are_4xx_and_ours_are_5xx() {

@@ -13,6 +13,7 @@ mod lambda_watch;
 mod lifecycle;
 mod listing;
 mod mailbox;
+mod openapi;
 mod parsing;
 mod rate_limit;
 mod routes;

@@ -135,6 +135,11 @@ pub fn json_body_up_to<T: DeserializeOwned + Default>(
             ));
         }
     }
+    // serde reads a struct from a JSON array too (its fields in order): `[null, null]` would
+    // be a valid listing request. A body is an object.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::invalid_request("The body must be a JSON object"));
+    }
     serde_json::from_slice(bytes)
         .map_err(|e| ApiError::invalid_request(format!("Malformed JSON body: {e}")))
 }
@@ -323,6 +328,11 @@ mod tests {
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         let e = json_body::<CasRequest>(&req(None, r#"{"parse":"yes"}"#)).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidRequest);
+        // Serde would read these as a CasRequest (fields in order); schemathesis found it.
+        for not_an_object in ["[null, null]", " []", "null", "1", r#""x""#] {
+            let e = json_body::<CasRequest>(&req(None, not_an_object)).unwrap_err();
+            assert_eq!(e.code, ErrorCode::InvalidRequest, "{not_an_object}");
+        }
         let big = format!(r#"{{"password":"{}"}}"#, "x".repeat(MAX_BODY_BYTES));
         let e = json_body::<CasRequest>(&req(None, &big)).unwrap_err();
         assert_eq!(e.code, ErrorCode::RequestTooLarge);
