@@ -2,21 +2,20 @@
 //! retry rate limits and server errors with exponential backoff and jitter (honouring
 //! `Retry-After`), and leave 401s to the caller (who refreshes the token once).
 
-use crate::domain::ports::{
-    GoogleError, MAX_PART_DEPTH, MailAttachment, MailMessage, Mailbox, SearchPage,
-};
+use crate::domain::ports::{GoogleError, MailMessage, Mailbox, SearchPage};
 use async_trait::async_trait;
-use base64::Engine;
-use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use rand::Rng;
 use reqwest::{Client, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
+
+#[path = "gmail_mime.rs"]
+mod mime;
+use mime::*;
 
 /// Gmail's per-user quota is 250 units/s; we pace at 90% of it so jitter never crosses it.
 const QUOTA_UNITS_PER_SECOND: f64 = 225.0;
@@ -220,126 +219,12 @@ struct IdOnly {
     id: String,
 }
 
-/// A `messages.get` answer. The MIME tree is read one part at a time: each part's children stay
-/// unparsed JSON (`RawValue`, skipped by serde_json without recursion) until the walk reaches
-/// them, so neither serde_json's nesting limit nor the stack bounds how deep a mail can be.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MessageResponse<'a> {
-    id: String,
-    #[serde(default)]
-    internal_date: String,
-    #[serde(borrow)]
-    payload: Option<&'a RawValue>,
-}
-
-/// One `MessagePart`, its children unread.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Part<'a> {
-    #[serde(default)]
-    mime_type: String,
-    #[serde(default)]
-    filename: String,
-    #[serde(default)]
-    headers: Vec<Header>,
-    body: Option<PartBody>,
-    #[serde(default, borrow)]
-    parts: Vec<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct Header {
-    name: String,
-    value: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PartBody {
-    attachment_id: Option<String>,
-    #[serde(default)]
-    size: u64,
-}
-
 /// `data` borrows the answer's bytes (base64url has nothing to unescape): no second copy of
 /// the text while it is decoded.
 #[derive(Deserialize)]
 struct AttachmentResponse<'a> {
     #[serde(borrow)]
     data: Cow<'a, str>,
-}
-
-/// What a message's MIME tree holds for a listing.
-#[derive(Debug, Default, PartialEq)]
-struct Walked {
-    from: String,
-    subject: String,
-    /// The root part's `Authentication-Results`, in header order.
-    authentication_results: Vec<String>,
-    attachments: Vec<MailAttachment>,
-    /// Multiparts below [`MAX_PART_DEPTH`] whose children were not read.
-    parts_too_deep: usize,
-}
-
-fn unreadable(e: serde_json::Error) -> GoogleError {
-    GoogleError::Unavailable(format!("unreadable Gmail answer: {e}"))
-}
-
-/// Every attachment in the MIME tree, depth first in Gmail's order, with a stack of unread
-/// parts instead of recursion; and the root's headers.
-fn walk_payload(payload: &RawValue) -> Result<Walked, GoogleError> {
-    let mut walked = Walked::default();
-    let mut stack: Vec<(&RawValue, usize)> = vec![(payload, 0)];
-    while let Some((raw, depth)) = stack.pop() {
-        let part: Part<'_> = serde_json::from_str(raw.get()).map_err(unreadable)?;
-        if depth == 0 {
-            walked.from = header(&part, "From").to_string();
-            walked.subject = header(&part, "Subject").to_string();
-            walked.authentication_results = part
-                .headers
-                .iter()
-                .filter(|h| h.name.eq_ignore_ascii_case("Authentication-Results"))
-                .map(|h| h.value.clone())
-                .collect();
-        }
-        if let Some(body) = &part.body
-            && let Some(id) = &body.attachment_id
-            && !part.filename.is_empty()
-        {
-            walked.attachments.push(MailAttachment {
-                attachment_id: id.clone(),
-                filename: part.filename.clone(),
-                mime_type: part.mime_type.clone(),
-                size: body.size,
-            });
-        }
-        if part.parts.is_empty() {
-            continue;
-        }
-        if depth >= MAX_PART_DEPTH {
-            walked.parts_too_deep += 1;
-            continue;
-        }
-        stack.extend(part.parts.iter().rev().map(|child| (*child, depth + 1)));
-    }
-    Ok(walked)
-}
-
-fn header<'a>(part: &'a Part<'_>, name: &str) -> &'a str {
-    part.headers
-        .iter()
-        .find(|h| h.name.eq_ignore_ascii_case(name))
-        .map_or("", |h| h.value.as_str())
-}
-
-/// Gmail sends base64url, usually padded; accept either.
-pub fn decode_base64url(data: &str) -> Option<Vec<u8>> {
-    let trimmed = data.trim();
-    URL_SAFE
-        .decode(trimmed)
-        .or_else(|_| URL_SAFE_NO_PAD.decode(trimmed.trim_end_matches('=')))
-        .ok()
 }
 
 #[async_trait]
@@ -415,6 +300,9 @@ impl Mailbox for GmailHttp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ports::MAX_PART_DEPTH;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE;
 
     #[test]
     fn walks_nested_parts_for_attachments() {
