@@ -131,7 +131,7 @@ pub async fn imports_from_env(needs: Secrets) -> Result<Imports, String> {
 /// `{"batchItemFailures": [...]}` naming the messages to retry (the others are deleted).
 pub async fn handle_event(imports: &Imports, event: Value) -> Result<Value, String> {
     if let Some(records) = event.get("Records").and_then(Value::as_array) {
-        let failures: Vec<Value> = stream::iter(records.iter())
+        let failures: Vec<Value> = stream::iter(records.clone())
             .map(|record| async move {
                 let id = record["messageId"].as_str().unwrap_or_default().to_string();
                 let body = record["body"].as_str().unwrap_or_default();

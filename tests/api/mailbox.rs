@@ -144,7 +144,7 @@ impl Mail {
         self
     }
 
-    fn to_eml(&self) -> String {
+    pub fn to_eml(&self) -> String {
         let ist = FixedOffset::east_opt(19800).expect("IST");
         let boundary = "b1_cas_inbox_test";
         let mut out: String = self

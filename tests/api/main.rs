@@ -8,6 +8,7 @@ mod connect;
 mod credits;
 mod helpers;
 mod hostile_mail;
+mod imports;
 mod key_rotation;
 mod lambda_watch;
 mod lifecycle;

@@ -87,8 +87,9 @@ impl Imports {
                 })
                 .collect();
             done.enqueued += jobs.len();
-            stream::iter(jobs.chunks(SQS_BATCH))
-                .map(|chunk| self.queue.send(chunk, 0))
+            let chunks: Vec<Vec<Job>> = jobs.chunks(SQS_BATCH).map(<[Job]>::to_vec).collect();
+            stream::iter(chunks)
+                .map(|chunk| async move { self.queue.send(&chunk, 0).await })
                 .buffer_unordered(SENDS_AT_ONCE)
                 .try_collect::<Vec<()>>()
                 .await?;
