@@ -143,17 +143,26 @@ impl Store for MemStore {
     }
     async fn update_access_token(
         &self,
-        _: &str,
-        _: &[u8],
-        _: i64,
-        _: i64,
+        id: &str,
+        ciphertext: &[u8],
+        expires_at: i64,
+        now: i64,
     ) -> Result<(), InfraError> {
+        if let Some(c) = self.connections.lock().unwrap().get_mut(id) {
+            c.access_token_ciphertext = Some(ciphertext.to_vec());
+            c.access_token_expires_at = Some(expires_at);
+            c.updated_at = now;
+        }
         Ok(())
     }
     async fn mark_verified(&self, _: &str, _: i64) -> Result<(), InfraError> {
         Ok(())
     }
-    async fn mark_revoked(&self, _: &str, _: i64) -> Result<(), InfraError> {
+    async fn mark_revoked(&self, id: &str, now: i64) -> Result<(), InfraError> {
+        if let Some(c) = self.connections.lock().unwrap().get_mut(id) {
+            c.status = ConnectionStatus::Revoked;
+            c.revoked_at = Some(now);
+        }
         Ok(())
     }
     async fn delete_connection(&self, c: &Connection) -> Result<(), InfraError> {

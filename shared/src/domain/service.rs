@@ -198,3 +198,121 @@ pub fn reconsent_required() -> ApiError {
         "Access to this inbox was revoked or expired at Google; connect it again",
     )
 }
+
+/// Token refresh and re-consent, against the in-memory ports (milliseconds).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::fakes::{CONNECTION, NOW, ScriptedMailbox, inbox_with};
+    use crate::domain::model::ConnectionStatus;
+    use crate::domain::ports::{AccessToken, GoogleTokens, Revocation};
+    use rust_decimal::Decimal;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Google whose refresh answers `fresh` (or, without one, `invalid_grant`), counted.
+    #[derive(Default)]
+    struct Grant {
+        fresh: Option<&'static str>,
+        refreshes: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl GoogleAccounts for Grant {
+        fn authorize_url(&self, _: &str, _: &str, _: &str) -> String {
+            String::new()
+        }
+        async fn exchange_code(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<GoogleTokens, GoogleError> {
+            Err(GoogleError::Refused("not used".into()))
+        }
+        async fn refresh(&self, _: &str) -> Result<AccessToken, GoogleError> {
+            self.refreshes.fetch_add(1, Ordering::SeqCst);
+            match self.fresh {
+                Some(token) => Ok(AccessToken {
+                    token: token.into(),
+                    expires_in: 3600,
+                }),
+                None => Err(GoogleError::InvalidGrant),
+            }
+        }
+        async fn revoke(&self, _: &str) -> Result<Revocation, GoogleError> {
+            Ok(Revocation::Revoked)
+        }
+        async fn gmail_address(&self, _: &str) -> Result<String, GoogleError> {
+            Err(GoogleError::Refused("not used".into()))
+        }
+    }
+
+    async fn with_grant(grant: Arc<Grant>) -> (Inbox, Connection) {
+        let (mut inbox, store, ..) =
+            inbox_with(Arc::new(ScriptedMailbox::default()), Decimal::ONE).await;
+        inbox.google = grant;
+        let connection = store.connections.lock().unwrap()[CONNECTION].clone();
+        (inbox, connection)
+    }
+
+    #[tokio::test]
+    async fn a_cached_access_token_is_used_while_it_lives() {
+        let grant = Arc::new(Grant::default());
+        let (inbox, connection) = with_grant(grant.clone()).await;
+        assert_eq!(
+            inbox.access_token(&connection, false).await.unwrap(),
+            "access"
+        );
+        assert_eq!(grant.refreshes.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn a_token_about_to_expire_is_refreshed_and_stored() {
+        let grant = Arc::new(Grant {
+            fresh: Some("fresh"),
+            ..Grant::default()
+        });
+        let (inbox, mut connection) = with_grant(grant.clone()).await;
+        connection.access_token_expires_at = Some(NOW + ACCESS_TOKEN_MARGIN_SECONDS - 1);
+        assert_eq!(
+            inbox.access_token(&connection, false).await.unwrap(),
+            "fresh"
+        );
+        assert_eq!(grant.refreshes.load(Ordering::SeqCst), 1);
+        let stored = inbox.store.connection(CONNECTION).await.unwrap().unwrap();
+        assert_eq!(
+            stored.access_token_ciphertext.as_deref(),
+            Some(&b"fresh"[..])
+        );
+        assert_eq!(stored.access_token_expires_at, Some(NOW + 3600));
+        // A forced refresh (Gmail refused the token) refreshes even a live one.
+        assert_eq!(inbox.access_token(&stored, true).await.unwrap(), "fresh");
+        assert_eq!(grant.refreshes.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_dead_grant_marks_the_connection_revoked_and_asks_for_reconsent() {
+        let (inbox, connection) = with_grant(Arc::new(Grant::default())).await;
+        let err = inbox.access_token(&connection, true).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::ReconsentRequired);
+        let stored = inbox.store.connection(CONNECTION).await.unwrap().unwrap();
+        assert_eq!(stored.status, ConnectionStatus::Revoked);
+        assert_eq!(stored.revoked_at, Some(NOW));
+    }
+
+    #[tokio::test]
+    async fn an_inbox_token_of_another_tenant_is_refused() {
+        let (inbox, _) = with_grant(Arc::new(Grant::default())).await;
+        let (_, _, mut caller, token) =
+            inbox_with(Arc::new(ScriptedMailbox::default()), Decimal::ONE).await;
+        assert!(inbox.connection_for(&caller, Some(&token)).await.is_ok());
+        caller.tenant.id = "tnt_other".into();
+        let err = inbox
+            .connection_for(&caller, Some(&token))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInboxToken);
+        let err = inbox.connection_for(&caller, None).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidInboxToken);
+    }
+}
