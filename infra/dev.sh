@@ -55,6 +55,9 @@ pids+=($!)
 wait_for "http://127.0.0.1:$MOTO_PORT/moto-api/" moto "${pids[-1]}"
 
 target/debug/cas-admin bootstrap-local >/dev/null
+# Scheduled imports: the queue and its dead-letter queue (infra/imports_local.py, as template.yaml).
+export IMPORTS_QUEUE_URL
+IMPORTS_QUEUE_URL=$("$bin/python" infra/imports_local.py queues)
 tenant=$(target/debug/cas-admin create-tenant --name "Local demo" \
   --redirect-uri http://127.0.0.1:8765/callback --redirect-uri http://localhost:8765/callback \
   --credits 1000 --api-key local-dev-key)
@@ -80,12 +83,18 @@ wait_for "$GOOGLE_BASE_URL/_sandbox/health" google-sandbox "${pids[-1]}"
 env_file="$root/.local/functions.env"
 for v in AWS_REGION AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL TABLE_NAME KMS_KEY_ID \
          INBOX_TOKEN_SECRET_ID GOOGLE_CLIENT_SECRET_ID DOWNLOAD_LINK_SECRET_ID FILES_BUCKET GOOGLE_BASE_URL PUBLIC_BASE_URL \
-         ALLOW_LOCAL_PDF_URLS; do
+         ALLOW_LOCAL_PDF_URLS IMPORTS_QUEUE_URL; do
   printf '%s=%s\n' "$v" "${!v}"
 done >"$env_file"
 (cd functions && exec setsid "$bin/cargo-lambda" lambda watch --package functions \
    --invoke-address 127.0.0.1 --invoke-port "$API_PORT" --env-file "$env_file") \
   >"$logs/functions.log" 2>&1 &
+pids+=($!)
+
+# What the Lambda service does with the imports queue: feed its messages to the `imports`
+# function (`make import-now` fires the schedule once and waits for the queue to drain).
+LAMBDA_INVOKE_URL="http://127.0.0.1:$API_PORT" setsid "$bin/python" infra/imports_local.py poll \
+  >"$logs/imports-poller.log" 2>&1 &
 pids+=($!)
 
 cat <<INFO
@@ -96,6 +105,8 @@ CAS Inbox Import is starting locally:
   Google sandbox            $GOOGLE_BASE_URL  (consent page; demo account demo.investor@gmail.com)
   demo mailbox              $mailboxes/demo.investor@gmail.com  (every CAS opens with the PAN ABCDE1234F)
   AWS emulator (moto)       $AWS_ENDPOINT_URL  table $TABLE_NAME, key $KMS_KEY_ID
+  scheduled imports         make import-now  (queue $IMPORTS_QUEUE_URL; poller log imports-poller.log)
+  webhook receiver          python3 infra/webhook-receiver/receiver.py --secret whsec_…  (http://127.0.0.1:8787/hook)
   logs                      $logs/
 The first request compiles and starts each function (a few seconds). Ctrl-C stops everything.
 INFO
