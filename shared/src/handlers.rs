@@ -17,10 +17,11 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+/// A function's handler, boxed so that fronts that route in process can hold any of them.
+pub type Handler = fn(Arc<App>, Request) -> BoxFuture<'static, Response<Body>>;
+
 /// The handler of a function (`routes::Route::function`), for fronts that route in process.
-pub fn handler_of(
-    function: &str,
-) -> Option<fn(Arc<App>, Request) -> BoxFuture<'static, Response<Body>>> {
+pub fn handler_of(function: &str) -> Option<Handler> {
     Some(match function {
         "connect" => |app, req| Box::pin(connect(app, req)),
         "callback" => |app, req| Box::pin(callback(app, req)),

@@ -74,12 +74,12 @@ impl Inbox {
                  must present it",
             ));
         }
-        if let Some(state) = &request.state {
-            if state.chars().count() > MAX_APP_STATE_LEN {
-                return Err(ApiError::invalid_request(format!(
-                    "state must be at most {MAX_APP_STATE_LEN} characters"
-                )));
-            }
+        if let Some(state) = &request.state
+            && state.chars().count() > MAX_APP_STATE_LEN
+        {
+            return Err(ApiError::invalid_request(format!(
+                "state must be at most {MAX_APP_STATE_LEN} characters"
+            )));
         }
         let now = self.clock.now();
         let pkce = Pkce::generate();

@@ -143,17 +143,16 @@ impl Inbox {
         force_refresh: bool,
     ) -> Result<String, ApiError> {
         let now = self.clock.now();
-        if !force_refresh {
-            if let (Some(ct), Some(exp)) = (
+        if !force_refresh
+            && let (Some(ct), Some(exp)) = (
                 &connection.access_token_ciphertext,
                 connection.access_token_expires_at,
-            ) {
-                if exp - ACCESS_TOKEN_MARGIN_SECONDS > now {
-                    let ctx = token_context(&connection.id, &connection.tenant_id, ACCESS_TOKEN);
-                    let plain = self.keys.decrypt(ct, &ctx).await.map_err(internal)?;
-                    return String::from_utf8(plain).map_err(ApiError::internal);
-                }
-            }
+            )
+            && exp - ACCESS_TOKEN_MARGIN_SECONDS > now
+        {
+            let ctx = token_context(&connection.id, &connection.tenant_id, ACCESS_TOKEN);
+            let plain = self.keys.decrypt(ct, &ctx).await.map_err(internal)?;
+            return String::from_utf8(plain).map_err(ApiError::internal);
         }
         let refresh_token = self.refresh_token(connection).await?;
         match self.google.refresh(&refresh_token).await {
