@@ -181,9 +181,15 @@ def table_grants(entry: dict) -> set:
         service = action.split(':')[0]
         if g.get('by') == 'lambda':
             out |= {(action, r, ()) for r in g['resources']}
+        elif service == 'dynamodb' and 'keys' not in g:
+            # An index whose partition keys are not table keys (imports' due index: dates):
+            # the index itself is the limit.
+            out.add((action, f"Table.Arn/index/{g['index']}", ()))
         elif service == 'dynamodb':
             resource = f"Table.Arn/index/{g['index']}" if 'index' in g else 'Table.Arn'
             out |= {(action, resource, (('LeadingKey', k + '*'),)) for k in g['keys']}
+        elif service == 'sqs':
+            out |= {(action, r, ()) for r in g['resources']}
         elif action == 's3:ListBucket':
             op = 'StringLikeIfExists' if g.get('if_exists') else 'StringLike'
             out.add((action, 'FilesBucket.Arn', ((op, 's3:prefix', (g['prefix'],)),)))

@@ -25,20 +25,6 @@ use std::sync::Arc;
 /// Messages of one SQS batch worked on at once (each is one connection).
 const JOBS_AT_ONCE: usize = 4;
 
-/// The worker's secrets: Google (refresh tokens) and the download-link key (links in events);
-/// it never sees an inbox token.
-pub const WORKER_SECRETS: Secrets = Secrets {
-    inbox_token: false,
-    google_client: true,
-    download_links: true,
-};
-/// The endpoints verify inbox tokens and nothing else.
-pub const API_SECRETS: Secrets = Secrets {
-    inbox_token: true,
-    google_client: false,
-    download_links: false,
-};
-
 /// Import settings from the environment (README "Scheduled imports").
 pub fn import_config(
     config: &Config,
@@ -46,7 +32,13 @@ pub fn import_config(
 ) -> Result<ImportConfig, String> {
     let mut c = ImportConfig {
         allow_local_webhooks: config.allow_local_pdf_urls,
-        link_base: config.public_base_url.clone().unwrap_or_default(),
+        // The API's public base (PUBLIC_BASE_URL), else its own URL (API_BASE_URL, set by
+        // template.yaml): the links in webhook events are built on it.
+        link_base: config
+            .public_base_url
+            .clone()
+            .or_else(|| lookup("API_BASE_URL"))
+            .unwrap_or_default(),
         ..ImportConfig::default()
     };
     if let Some(raw) = lookup("IMPORT_INTERVAL_SECONDS") {
@@ -167,10 +159,14 @@ pub async fn handle_event(imports: &Imports, event: Value) -> Result<Value, Stri
 pub async fn run_worker() -> Result<(), lambda_http::Error> {
     crate::runtime::init_tracing();
     crate::runtime::install_panic_hook();
-    let imports = Arc::new(imports_from_env(WORKER_SECRETS).await.map_err(|e| {
-        tracing::error!(error = %e, "start-up failed");
-        e
-    })?);
+    let imports = Arc::new(
+        imports_from_env(crate::runtime::secrets::IMPORTS)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "start-up failed");
+                e
+            })?,
+    );
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
         move |event: lambda_http::LambdaEvent<Value>| {
             let imports = imports.clone();
@@ -264,10 +260,14 @@ pub async fn serve(imports: Arc<Imports>, req: Request) -> Response<Body> {
 pub async fn run_api() -> Result<(), lambda_http::Error> {
     crate::runtime::init_tracing();
     crate::runtime::install_panic_hook();
-    let imports = Arc::new(imports_from_env(API_SECRETS).await.map_err(|e| {
-        tracing::error!(error = %e, "start-up failed");
-        e
-    })?);
+    let imports = Arc::new(
+        imports_from_env(crate::runtime::secrets::IMPORTS_API)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "start-up failed");
+                e
+            })?,
+    );
     lambda_http::run(lambda_http::service_fn(move |req: Request| {
         let imports = imports.clone();
         async move { Ok::<_, std::convert::Infallible>(serve(imports, req).await) }

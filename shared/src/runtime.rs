@@ -126,6 +126,19 @@ pub mod secrets {
         download_links: true,
     };
     pub const DOWNLOAD: Secrets = PARSE;
+    /// Scheduled imports' worker: Google (refresh tokens) and download links (the links in
+    /// webhook events); never sees an inbox token.
+    pub const IMPORTS: Secrets = Secrets {
+        inbox_token: false,
+        google_client: true,
+        download_links: true,
+    };
+    /// The imports endpoints verify inbox tokens and nothing else.
+    pub const IMPORTS_API: Secrets = Secrets {
+        inbox_token: true,
+        google_client: false,
+        download_links: false,
+    };
 }
 
 /// The app on the system clock and the environment's configuration, reading only `needs`.
