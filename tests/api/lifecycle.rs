@@ -282,7 +282,7 @@ async fn racing_callbacks_for_one_address_leave_one_live_connection() {
             live.push(id.clone());
         }
     }
-    assert_eq!(live, [winner.clone()]);
+    assert_eq!(live, std::slice::from_ref(&winner));
 
     // A callback that read the index before the winner wrote it changes nothing.
     let late = with_id("conn-race-late");
