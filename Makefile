@@ -1,5 +1,5 @@
-# The two commands of the README. Both install what they need (Python tools into .venv/).
-.PHONY: dev test import-now
+# The commands of the README. Each installs what it needs (Python tools into .venv/).
+.PHONY: dev test size import-now
 
 ## Run the whole service locally: moto, the Google sandbox, cargo lambda watch on :9000.
 dev:
@@ -8,6 +8,10 @@ dev:
 ## Run every test: unit, integration (moto + sandbox + functions over HTTP), template lint.
 test:
 	@infra/test.sh
+
+## Build every function for arm64 in release as `sam build` does; print each bootstrap's size.
+size:
+	@infra/size.sh
 
 ## With `make dev` running: fire the imports schedule once; returns when the queue is drained.
 import-now:
