@@ -14,6 +14,9 @@ use cas_inbox::api::{
     CasRequest, CasResponse, ConnectRequest, ConnectResponse, DisconnectResponse, ErrorBody,
     ParseRequest, Portfolio, StatusResponse, TokenRequest, TokenResponse,
 };
+use cas_inbox::domain::imports::api::{
+    ImportRequest, ImportResponse, ImportsResponse, WebhookRequest, WebhookResponse,
+};
 use cas_inbox::domain::model::RateLimit;
 use cas_inbox::domain::ports::Clock;
 use cas_inbox::domain::tenants;
@@ -38,6 +41,7 @@ fn read_spec() -> Value {
     let out = std::process::Command::new(venv_bin("python"))
         .arg(checker())
         .arg(spec_path())
+        .arg(workspace_root().join("functions/Cargo.toml"))
         .output()
         .expect("run openapi_check.py");
     assert!(
@@ -72,10 +76,29 @@ fn models() -> BTreeMap<&'static str, RoundTrip> {
         ("DisconnectResponse", round_trip!(DisconnectResponse)),
         ("TokenRequest", round_trip!(TokenRequest)),
         ("TokenResponse", round_trip!(TokenResponse)),
+        ("ImportRequest", round_trip!(ImportRequest)),
+        ("ImportResponse", round_trip!(ImportResponse)),
+        ("WebhookRequest", round_trip!(WebhookRequest)),
+        ("WebhookResponse", round_trip!(WebhookResponse)),
+        ("ImportsResponse", round_trip!(ImportsResponse)),
         ("ParseRequest", round_trip!(ParseRequest)),
         ("Portfolio", round_trip!(Portfolio)),
         ("Error", round_trip!(ErrorBody)),
     ])
+}
+
+/// `value` without its object members that are null, at any depth.
+fn without_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
 }
 
 #[test]
@@ -93,7 +116,15 @@ fn every_example_is_what_the_models_read_and_write() {
             .get(model)
             .unwrap_or_else(|| panic!("{at}: no API model is mapped to schema {model}"));
         let value = &example["value"];
+        // A request is only read: a field it leaves out and one it sends as null read alike.
+        let request = at.contains(" request ");
         match check(value) {
+            Ok(written) if request => assert_eq!(
+                without_nulls(&written),
+                without_nulls(value),
+                "{at}: the model {model} reads this example as something else (an unknown or \
+                 misnamed field)"
+            ),
             Ok(written) => assert_eq!(
                 &written, value,
                 "{at}: the model {model} reads this example but writes it back differently \
@@ -148,22 +179,22 @@ fn the_examples_check_can_fail() {
 
 #[test]
 fn the_spec_lists_exactly_the_routes_the_functions_serve() {
-    // `routes::ROUTES` is the one route table (tests/api/routes.rs checks template.yaml and
-    // functions/Cargo.toml's router against it).
+    // The functions' router in functions/Cargo.toml (what `cargo lambda watch` serves);
+    // tests/api/routes.rs holds `routes::ROUTES` and template.yaml to the same table.
     let read = read_spec();
-    let spec: BTreeSet<(String, String)> = read["routes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r[0].as_str().unwrap().into(), r[1].as_str().unwrap().into()))
-        .collect();
-    let built: BTreeSet<(String, String)> = routes::ROUTES
-        .iter()
-        .map(|r| (r.method.to_string(), r.path.to_string()))
-        .collect();
+    let set = |v: &Value| -> BTreeSet<(String, String)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r[0].as_str().unwrap().into(), r[1].as_str().unwrap().into()))
+            .collect()
+    };
+    let spec = set(&read["routes"]);
+    let router = set(&read["router"]);
+    assert!(!router.is_empty(), "functions/Cargo.toml has a router");
     assert_eq!(
-        spec, built,
-        "openapi.yaml's paths and shared/src/routes.rs's ROUTES differ"
+        spec, router,
+        "openapi.yaml's paths and functions/Cargo.toml's [package.metadata.lambda.watch.router] differ"
     );
 }
 
@@ -394,18 +425,21 @@ async fn real_answers_of_every_kind_of_statement_are_what_the_spec_says() {
     validate_against_spec(&cases).await;
 }
 
-/// Test cases per operation and phase; the whole run stays within about two minutes here.
+/// Test cases per operation and phase (`SCHEMATHESIS_MAX_EXAMPLES` for a longer run); the
+/// whole run stays within about a minute here.
 const MAX_EXAMPLES: &str = "25";
 
 async fn schemathesis(
     app: &TestApp,
     api_key: &str,
     token: &str,
-    filter: [&str; 2],
+    filter: &[&str],
 ) -> (bool, String, String) {
     let dir = std::env::temp_dir().join(format!("cas-inbox-schemathesis-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let seed = std::env::var("SCHEMATHESIS_SEED").unwrap_or_else(|_| "14".into());
+    let max_examples =
+        std::env::var("SCHEMATHESIS_MAX_EXAMPLES").unwrap_or_else(|_| MAX_EXAMPLES.into());
     let child = tokio::process::Command::new(venv_bin("schemathesis"))
         // Its .hypothesis/ database and reports stay out of the tree.
         .current_dir(&dir)
@@ -420,7 +454,7 @@ async fn schemathesis(
              response_headers_conformance,response_schema_conformance,negative_data_rejection,\
              ignored_auth",
             "--max-examples",
-            MAX_EXAMPLES,
+            &max_examples,
             "--seed",
             &seed,
             "--phases",
@@ -459,11 +493,18 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_spec() {
     let mail = mailboxes();
     let (app, api_key, token) = stack(&mail).await;
     // Disconnect last: it ends the inbox token every other inbox operation is tried with.
+    // Not yet tried: the scheduled-import endpoints (tag `imports`), whose function needs
+    // SQS and its own stack (tests/api/imports_stack.rs), which this test's front lacks.
     let (ok, report, junit) = schemathesis(
         &app,
         &api_key,
         &token,
-        ["--exclude-operation-id", "disconnect"],
+        &[
+            "--exclude-operation-id",
+            "disconnect",
+            "--exclude-tag",
+            "imports",
+        ],
     )
     .await;
     assert!(ok, "schemathesis:\n{report}");
@@ -471,12 +512,15 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_spec() {
         &app,
         &api_key,
         &token,
-        ["--include-operation-id", "disconnect"],
+        &["--include-operation-id", "disconnect"],
     )
     .await;
     assert!(ok, "schemathesis (disconnect):\n{more}");
     // It really tried every operation (its JUnit report has a test case per operation).
-    for route in routes::ROUTES {
+    for route in routes::ROUTES
+        .iter()
+        .filter(|r| r.function != "imports_api")
+    {
         let op = format!("{} {}", route.method, route.path);
         let report = if route.path == "/v4/inbox/disconnect" {
             &more_junit

@@ -6,18 +6,20 @@ for the Rust test to check against the code:
 
   spec      the document as JSON
   routes    [[METHOD, path], ...] of the spec
+  router    [[METHOD, path], ...] of functions/Cargo.toml's `cargo lambda watch` router
   examples  [{where, model, value}] each JSON example with the component schema it shows
             (the schema's own $ref, or the first $ref of its allOf)
   errors    [{where, status, codes}] each error response's HTTP status and the codes its
             schema allows
 
 Exits 1 with the problems on stderr when the document or an example is invalid.
-Usage: openapi_check.py <openapi.yaml>
+Usage: openapi_check.py <openapi.yaml> <functions/Cargo.toml>
        openapi_check.py --validate <openapi.yaml> <cases.json>   (see validate_cases)
 """
 
 import json
 import sys
+import tomllib
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -36,7 +38,7 @@ Loader.yaml_implicit_resolvers = {
 }
 
 
-def main(spec_path):
+def main(spec_path, cargo_toml):
     with open(spec_path, encoding="utf-8") as f:
         spec = yaml.load(f, Loader=Loader)
     problems = []
@@ -118,11 +120,15 @@ def main(spec_path):
                             }
                         )
 
+    with open(cargo_toml, "rb") as f:
+        table = tomllib.load(f)["package"]["metadata"]["lambda"]["watch"]["router"]
+    router = [[r["method"].upper(), path] for path, rs in table.items() for r in rs]
+
     if problems:
         print("\n".join(problems), file=sys.stderr)
         sys.exit(1)
     json.dump(
-        {"spec": spec, "routes": routes, "examples": examples, "errors": errors},
+        {"spec": spec, "routes": routes, "router": router, "examples": examples, "errors": errors},
         sys.stdout,
     )
 
