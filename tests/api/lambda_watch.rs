@@ -70,6 +70,8 @@ async fn the_seed_flow_works_through_cargo_lambda_watch() {
     let env_file = std::env::temp_dir().join(format!("cas-inbox-watch-{port}.env"));
     let text: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
     std::fs::write(&env_file, text).unwrap();
+    let log_path = std::env::temp_dir().join(format!("cas-inbox-watch-{port}.log"));
+    let log = std::fs::File::create(&log_path).unwrap();
     let mut watch = Command::new(venv_bin("cargo-lambda"));
     watch
         .args([
@@ -85,8 +87,9 @@ async fn the_seed_flow_works_through_cargo_lambda_watch() {
         .arg("--env-file")
         .arg(&env_file)
         .current_dir(workspace_root().join("functions"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        // The functions' logs, read below for a request id.
+        .stdout(Stdio::from(log.try_clone().unwrap()))
+        .stderr(Stdio::from(log));
     let _watch = Process(watch.spawn().expect("start cargo lambda watch"));
 
     let http = no_redirect_client();
@@ -166,6 +169,40 @@ async fn the_seed_flow_works_through_cargo_lambda_watch() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["connected"], true);
     assert_eq!(body["email"], DEMO_EMAIL);
+
+    // The bucket gone: disconnect fails inside (500 INTERNAL, the connection kept for a retry),
+    // and the logs have the error under the request id the caller was given.
+    let s3 = cas_inbox::adapters::s3_client(&sdk);
+    s3.delete_bucket()
+        .bucket(&resources.files_bucket)
+        .send()
+        .await
+        .unwrap();
+    let res = post("/v4/inbox/disconnect").await.unwrap();
+    assert_eq!(res.status(), 500);
+    let rid = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "INTERNAL");
+    let logged = async {
+        for _ in 0..100 {
+            let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let found = text.lines().find(|l| {
+                l.contains("internal error") && l.contains(&format!("\"request_id\":\"{rid}\""))
+            });
+            if let Some(line) = found {
+                return line.to_string();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no internal error logged under request id {rid}");
+    };
+    let line = logged.await;
+    assert!(line.contains("\"connection_id\""), "{line}");
+    assert!(!line.contains(&token), "{line}");
+    provision::ensure_resources(&sdk, &resources, CLIENT_ID, CLIENT_SECRET)
+        .await
+        .unwrap();
+
     let res = post("/v4/inbox/disconnect").await.unwrap();
     assert_eq!(res.status(), 200);
     let res = post("/v4/inbox/status").await.unwrap();
