@@ -31,6 +31,10 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/v4/cdsl/parse", "parse"),
     route("POST", "/v4/nsdl/parse", "parse"),
     route("GET", "/v4/files/{connection}/{filename}", "download"),
+    // Scheduled imports' API (`imports_lambda`, its own dispatch; not in `handlers`).
+    route("POST", "/v4/inbox/import", "imports_api"),
+    route("GET", "/v4/inbox/imports", "imports_api"),
+    route("POST", "/v4/webhook", "imports_api"),
 ];
 
 impl Route {
