@@ -30,7 +30,11 @@ MAX_RECEIVE_COUNT = 5
 
 
 def sqs():
-    return boto3.client("sqs")
+    return boto3.client(
+        "sqs",
+        region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL"),
+    )
 
 
 def ensure_queues():

@@ -9,6 +9,7 @@ mod credits;
 mod helpers;
 mod hostile_mail;
 mod imports;
+mod imports_scale;
 mod imports_stack;
 mod key_rotation;
 mod lambda_watch;
