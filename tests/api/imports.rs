@@ -194,6 +194,9 @@ async fn the_demo_flow_delivers_one_signed_event_and_then_nothing_new() {
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["count"], 1);
     assert_eq!(page["imports"][0]["delivery"], "delivered");
+    assert_eq!(page["import"]["enabled"], true);
+    assert_eq!(page["import"]["state"], "active");
+    assert_eq!(page["import"]["last_result"], "nothing_new");
     assert_eq!(page["imports"][0]["id"], seen[0].0.as_str());
     let settings = stack
         .imports

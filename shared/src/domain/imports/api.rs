@@ -93,6 +93,8 @@ pub struct ImportEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportsResponse {
     pub status: Outcome,
+    /// The connection's import settings and last run (null when imports were never set).
+    pub import: Option<ImportStatus>,
     pub imports: Vec<ImportEntry>,
     pub count: usize,
     /// Pass as `after` for the next (older) page; absent on the last.

@@ -215,6 +215,7 @@ impl Imports {
             .collect();
         Ok(ImportsResponse {
             status: Outcome::Success,
+            import: self.import_status(&connection.id).await?,
             count: imports.len(),
             imports,
             next,
