@@ -197,6 +197,15 @@ async fn the_demo_flow_delivers_one_signed_event_and_then_nothing_new() {
     assert_eq!(page["import"]["enabled"], true);
     assert_eq!(page["import"]["state"], "active");
     assert_eq!(page["import"]["last_result"], "nothing_new");
+    // POST /v4/inbox/status carries the same block.
+    let status: Value = stack
+        .app
+        .post("/v4/inbox/status", Some(&key), Some(&token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["import"], page["import"], "{status}");
     assert_eq!(page["imports"][0]["id"], seen[0].0.as_str());
     let settings = stack
         .imports

@@ -134,6 +134,10 @@ pub async fn build_inbox_with(
             allow_local_targets: config.allow_local_pdf_urls,
         }),
         clock,
+        imports: Arc::new(dynamo_imports::DynamoImports::new(
+            dynamo.clone(),
+            &config.table_name,
+        )),
         limiter: Arc::new(dynamo::DynamoRateLimiter::new(dynamo, &config.table_name)),
         signer,
         links,

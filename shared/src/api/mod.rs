@@ -59,6 +59,9 @@ pub struct StatusResponse {
     /// Why the inbox is not connected, e.g. `reconsent_required`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Scheduled imports of this inbox (absent when they were never set up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<crate::domain::imports::api::ImportStatus>,
 }
 
 /// `POST /v4/inbox/cas` (its `Debug` hides the password).

@@ -326,6 +326,8 @@ impl Inbox {
             },
             revoked_at,
             reason: (!live).then(|| "reconsent_required".to_string()),
+            import: crate::domain::imports::import_status(self.imports.as_ref(), &connection.id)
+                .await?,
         })
     }
 

@@ -500,6 +500,7 @@ pub async fn inbox_with(
         signer,
         links: LinkSigner::from_key(&[9; 32]),
         settings: InboxSettings::default(),
+        imports: Arc::new(crate::domain::imports::fakes::MemImports::new(store.clone())),
     };
     let caller = Caller { tenant };
     (inbox, store, caller, token)

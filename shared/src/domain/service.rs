@@ -60,6 +60,8 @@ pub struct Inbox {
     pub signer: InboxTokenSigner,
     pub links: LinkSigner,
     pub settings: InboxSettings,
+    /// Scheduled imports' settings (`imports`): status shows a connection's `import` block.
+    pub imports: Arc<dyn crate::domain::imports::ports::ImportStore>,
 }
 
 pub(crate) fn internal(e: InfraError) -> ApiError {

@@ -227,13 +227,6 @@ impl Imports {
         &self,
         connection_id: &str,
     ) -> Result<Option<ImportStatus>, ApiError> {
-        let settings = self.store.settings(connection_id).await.map_err(internal)?;
-        Ok(settings.map(|s| ImportStatus {
-            enabled: s.enabled,
-            state: s.state.as_str().to_string(),
-            last_run_at: s.last_run_at.map(rfc3339),
-            last_result: s.last_result,
-            next_run_at: s.next_run_at.map(rfc3339),
-        }))
+        super::import_status(self.store.as_ref(), connection_id).await
     }
 }

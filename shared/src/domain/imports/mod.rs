@@ -17,7 +17,7 @@ pub mod run;
 pub mod webhook;
 
 #[cfg(test)]
-mod fakes;
+pub(crate) mod fakes;
 #[cfg(test)]
 mod tests;
 
@@ -86,4 +86,23 @@ pub(crate) const STATEMENT_PASSWORD: &str = "statement_password";
 /// tenant's webhook rather than a connection.
 pub fn webhook_context(tenant_id: &str) -> EncryptionContext {
     crate::domain::service::token_context("webhook", tenant_id, "webhook_secret")
+}
+
+/// A connection's `import` block (`POST /v4/inbox/status`, `GET /v4/inbox/imports`); None
+/// when imports were never set up for it.
+pub async fn import_status(
+    store: &dyn ImportStore,
+    connection_id: &str,
+) -> Result<Option<api::ImportStatus>, crate::error::ApiError> {
+    let settings = store
+        .settings(connection_id)
+        .await
+        .map_err(crate::error::ApiError::internal)?;
+    Ok(settings.map(|s| api::ImportStatus {
+        enabled: s.enabled,
+        state: s.state.as_str().to_string(),
+        last_run_at: s.last_run_at.map(super::service::rfc3339),
+        last_result: s.last_result,
+        next_run_at: s.next_run_at.map(super::service::rfc3339),
+    }))
 }

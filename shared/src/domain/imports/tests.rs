@@ -32,6 +32,9 @@ struct Setup {
 async fn setup(mailbox: ScriptedMailbox, credits: Decimal) -> Setup {
     let (inbox, store, caller, token) = inbox_with(Arc::new(mailbox), credits).await;
     let db = Arc::new(MemImports::new(store.clone()));
+    // Status reads the same settings.
+    let mut inbox = inbox;
+    inbox.imports = db.clone();
     let queue = Arc::new(MemQueue::default());
     let receiver = Arc::new(ScriptedReceiver::default());
     let imports = Imports {
@@ -344,6 +347,17 @@ async fn a_revoked_grant_stops_imports_and_tells_the_tenant_once() {
     );
     let settings = s.db.settings_of(CONNECTION);
     assert_eq!(settings.state, ImportState::ReconsentRequired);
+    // POST /v4/inbox/status shows it.
+    let status = s
+        .imports
+        .inbox
+        .status(&s.caller, Some(&s.token))
+        .await
+        .unwrap();
+    let block = status.import.unwrap();
+    assert_eq!(block.state, "reconsent_required");
+    assert_eq!(block.next_run_at, None);
+    assert!(block.enabled);
     assert_eq!(settings.next_run_at, None, "off the due index");
     let received = s.received();
     assert_eq!(received.len(), 1);
