@@ -394,3 +394,47 @@ async fn hundreds_of_connections_get_every_statement_exactly_once_through_faults
         "nothing poisoned"
     );
 }
+
+#[tokio::test]
+async fn a_poison_message_ends_in_the_dead_letter_queue() {
+    let mail = Mailboxes::new();
+    let stack = stack(&mail, "1").await;
+    stack
+        .sqs
+        .send_message()
+        .queue_url(&stack.queue_url)
+        .message_body("{\"kind\":\"nonsense\"}")
+        .send()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let mut receives = 0;
+    while stack.messages_left(&stack.dlq_url).await == 0 {
+        assert!(std::time::Instant::now() < deadline, "never dead-lettered");
+        let got = stack
+            .sqs
+            .receive_message()
+            .queue_url(&stack.queue_url)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        for m in got.messages.unwrap_or_default() {
+            receives += 1;
+            let event = json!({"Records": [{"messageId": m.message_id(), "body": m.body()}]});
+            let answer = cas_inbox::imports_lambda::handle_event(&stack.imports, event)
+                .await
+                .unwrap();
+            // The worker names it as failed every time; it is never deleted.
+            assert_eq!(
+                answer["batchItemFailures"][0]["itemIdentifier"],
+                json!(m.message_id())
+            );
+        }
+    }
+    assert_eq!(
+        receives, 5,
+        "maxReceiveCount receives, then the dead-letter queue"
+    );
+    assert_eq!(stack.messages_left(&stack.queue_url).await, 0);
+}
