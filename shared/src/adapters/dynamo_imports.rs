@@ -12,7 +12,7 @@
 //! (conditional on its absence) and the charge on the tenant's profile item (`TENANT#<id>` /
 //! `PROFILE`, conditional on `credits >= charge`, as `DynamoStore::charge_credits` does).
 
-use crate::domain::cas_mail::CasType;
+use crate::domain::cas_mail::parse_cas_type;
 use crate::domain::imports::dispatch::due_bucket;
 use crate::domain::imports::model::{
     Delivery, ImportBatch, ImportSettings, ImportState, WebhookEndpoint,
@@ -144,7 +144,7 @@ fn settings_from(item: &Item) -> Result<ImportSettings, InfraError> {
         .flatten()
     {
         if let Ok(t) = raw.as_s() {
-            cas_types.push(CasType::parse(t).map_err(InfraError)?);
+            cas_types.push(parse_cas_type(t).map_err(InfraError)?);
         }
     }
     let imported: BTreeMap<String, i64> = item

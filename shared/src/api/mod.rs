@@ -1,7 +1,7 @@
 //! The v4 API's wire models: every request and response body of DESIGN.md §2.
 //!
 //! These types describe JSON only; the rules about what a valid value is live in the domain
-//! types (`RedirectUri`, `CasType`, …) that handlers build from them.
+//! types (`RedirectUri`, the parser's `Issuer`, …) that handlers build from them.
 
 /// The parsed portfolio is the parser crate's output shape.
 pub use cas_parser::model::*;
@@ -101,7 +101,8 @@ pub struct CasFile {
     pub filename: String,
     pub original_filename: String,
     pub message_date: String,
-    pub cas_type: String,
+    /// `cams`, `kfintech`, `cdsl` or `nsdl`.
+    pub cas_type: Issuer,
     pub size: u64,
     pub url: String,
     pub sender: String,

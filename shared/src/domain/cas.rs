@@ -1,7 +1,7 @@
 //! `POST /v4/inbox/cas`: find every CAS statement in the window, store each PDF once, and hand
 //! out 24-hour links.
 
-use super::cas_mail::{CasType, classify, gmail_query, is_pdf};
+use super::cas_mail::{classify, gmail_query, is_pdf};
 use super::cas_query::{CasQuery, ist};
 use super::credits::{CreditMeter, LIST_COST, PARSE_COST, charge, insufficient};
 use super::links::LINK_TTL_SECONDS;
@@ -12,6 +12,7 @@ use super::service::{Caller, Inbox, reconsent_required};
 use super::stored_files::{SignedLink, file_key, files_prefix};
 use crate::api::{CasFile, CasRequest, CasResponse, CreditUsage, FileError, Outcome};
 use crate::error::{ApiError, ErrorCode};
+use cas_parser::Issuer;
 use chrono::DateTime;
 use futures::FutureExt;
 use futures::stream::{self, StreamExt};
@@ -507,7 +508,7 @@ impl Inbox {
         connection: &Connection,
         message: &MailMessage,
         original_filename: &str,
-        cas_type: CasType,
+        cas_type: Issuer,
         bytes: &[u8],
         link_base: &str,
     ) -> Result<CasFile, ApiError> {
@@ -545,7 +546,7 @@ impl Inbox {
             filename,
             original_filename: original_filename.to_string(),
             message_date: arrived.format("%Y-%m-%d").to_string(),
-            cas_type: cas_type.as_str().to_string(),
+            cas_type,
             size: bytes.len() as u64,
             sender: super::cas_mail::address_of(&message.from).to_string(),
             subject: message.subject.clone(),

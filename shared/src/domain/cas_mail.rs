@@ -3,71 +3,44 @@
 //! Sender first (the depositories and RTAs mail from fixed addresses), then subject, then the
 //! attachment's file name (forwarded mails keep the name but not the sender).
 
-use std::fmt;
+use cas_parser::Issuer;
+use cas_parser::model::UnknownIssuer;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CasType {
-    Cams,
-    Kfintech,
-    Cdsl,
-    Nsdl,
+/// The issuer a request's `cas_type` (or `cas_types` entry) names, case-insensitively; the
+/// error is the API's message for a name that is not one of the four.
+pub fn parse_cas_type(raw: &str) -> Result<Issuer, String> {
+    raw.parse().map_err(|UnknownIssuer(name)| {
+        format!(
+            "unknown cas_type {:?}; use cams, kfintech, cdsl or nsdl",
+            name.to_ascii_lowercase()
+        )
+    })
 }
 
-impl CasType {
-    pub const ALL: [CasType; 4] = [Self::Cams, Self::Kfintech, Self::Cdsl, Self::Nsdl];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Cams => "cams",
-            Self::Kfintech => "kfintech",
-            Self::Cdsl => "cdsl",
-            Self::Nsdl => "nsdl",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "cams" => Ok(Self::Cams),
-            "kfintech" => Ok(Self::Kfintech),
-            "cdsl" => Ok(Self::Cdsl),
-            "nsdl" => Ok(Self::Nsdl),
-            other => Err(format!(
-                "unknown cas_type {other:?}; use cams, kfintech, cdsl or nsdl"
-            )),
-        }
-    }
-
-    /// The address this source mails statements from.
-    pub fn sender(self) -> &'static str {
-        match self {
-            Self::Cams => "donotreply@camsonline.com",
-            Self::Kfintech => "samfS@kfintech.com",
-            Self::Cdsl => "eCAS@cdslstatement.com",
-            Self::Nsdl => "NSDL-CAS@nsdl.co.in",
-        }
-    }
-}
-
-impl fmt::Display for CasType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// The address `issuer` mails statements from.
+pub fn sender_address(issuer: Issuer) -> &'static str {
+    match issuer {
+        Issuer::Cams => "donotreply@camsonline.com",
+        Issuer::Kfintech => "samfS@kfintech.com",
+        Issuer::Cdsl => "eCAS@cdslstatement.com",
+        Issuer::Nsdl => "NSDL-CAS@nsdl.co.in",
     }
 }
 
 /// Sender domains, matched case-insensitively on the address's domain (or a subdomain).
-const SENDER_DOMAINS: &[(&str, CasType)] = &[
-    ("camsonline.com", CasType::Cams),
-    ("kfintech.com", CasType::Kfintech),
-    ("karvy.com", CasType::Kfintech),
-    ("cdslstatement.com", CasType::Cdsl),
-    ("cdslindia.com", CasType::Cdsl),
-    ("nsdl.co.in", CasType::Nsdl),
-    ("nsdl.com", CasType::Nsdl),
+const SENDER_DOMAINS: &[(&str, Issuer)] = &[
+    ("camsonline.com", Issuer::Cams),
+    ("kfintech.com", Issuer::Kfintech),
+    ("karvy.com", Issuer::Kfintech),
+    ("cdslstatement.com", Issuer::Cdsl),
+    ("cdslindia.com", Issuer::Cdsl),
+    ("nsdl.co.in", Issuer::Nsdl),
+    ("nsdl.com", Issuer::Nsdl),
 ];
 
 /// The domains `cas_type`'s registrar mails from (each an organizational domain): what a
 /// mail's authentication results must be aligned with (`sender_auth`).
-pub fn registrar_domains(cas_type: CasType) -> Vec<&'static str> {
+pub fn registrar_domains(cas_type: Issuer) -> Vec<&'static str> {
     SENDER_DOMAINS
         .iter()
         .filter(|(_, t)| *t == cas_type)
@@ -76,13 +49,13 @@ pub fn registrar_domains(cas_type: CasType) -> Vec<&'static str> {
 }
 
 /// Subject phrases (lower case) that name the source.
-const SUBJECT_PHRASES: &[(&str, CasType)] = &[
-    ("cams mailback", CasType::Cams),
-    ("cams consolidated", CasType::Cams),
-    ("kfintech", CasType::Kfintech),
-    ("kfin technologies", CasType::Kfintech),
-    ("cdsl", CasType::Cdsl),
-    ("nsdl", CasType::Nsdl),
+const SUBJECT_PHRASES: &[(&str, Issuer)] = &[
+    ("cams mailback", Issuer::Cams),
+    ("cams consolidated", Issuer::Cams),
+    ("kfintech", Issuer::Kfintech),
+    ("kfin technologies", Issuer::Kfintech),
+    ("cdsl", Issuer::Cdsl),
+    ("nsdl", Issuer::Nsdl),
 ];
 
 /// The address inside a From header: `Name <a@b>` or a bare `a@b`.
@@ -93,7 +66,7 @@ pub fn address_of(from: &str) -> &str {
     }
 }
 
-fn by_sender(from: &str) -> Option<CasType> {
+fn by_sender(from: &str) -> Option<Issuer> {
     let address = address_of(from).to_ascii_lowercase();
     let domain = address.rsplit_once('@')?.1;
     SENDER_DOMAINS
@@ -101,7 +74,7 @@ fn by_sender(from: &str) -> Option<CasType> {
         .find_map(|(d, t)| (domain == *d || domain.ends_with(&format!(".{d}"))).then_some(*t))
 }
 
-fn by_subject(subject: &str) -> Option<CasType> {
+fn by_subject(subject: &str) -> Option<Issuer> {
     let subject = subject.to_ascii_lowercase();
     SUBJECT_PHRASES
         .iter()
@@ -115,7 +88,7 @@ fn by_subject(subject: &str) -> Option<CasType> {
 /// chosen by whoever sent the mail, and a byte index inside a multi-byte character would panic
 /// (`ab€12_AB12345678_TXN.pdf` once took whole listings down). A non-ASCII byte simply fails
 /// the class it is checked against.
-fn by_filename(filename: &str) -> Option<CasType> {
+fn by_filename(filename: &str) -> Option<Issuer> {
     let stem = filename.strip_suffix_ci(".pdf")?;
     let parts: Vec<&[u8]> = stem.as_bytes().split(|&b| b == b'_').collect();
     match parts.as_slice() {
@@ -125,7 +98,7 @@ fn by_filename(filename: &str) -> Option<CasType> {
                 && shaped(month, &[(3, 3, u8::is_ascii_alphabetic)])
                 && shaped(year, &[(4, 4, u8::is_ascii_digit)]) =>
         {
-            Some(CasType::Nsdl)
+            Some(Issuer::Nsdl)
         }
         [period, client, txn]
             if txn.eq_ignore_ascii_case(b"TXN")
@@ -141,7 +114,7 @@ fn by_filename(filename: &str) -> Option<CasType> {
                     ],
                 ) =>
         {
-            Some(CasType::Cdsl)
+            Some(Issuer::Cdsl)
         }
         [_, period, cp, _, ..]
             if cp.len() > 2
@@ -149,7 +122,7 @@ fn by_filename(filename: &str) -> Option<CasType> {
                 && period.len() == 17
                 && period[8] == b'-' =>
         {
-            Some(CasType::Cams)
+            Some(Issuer::Cams)
         }
         _ => None,
     }
@@ -188,7 +161,7 @@ pub fn is_pdf(filename: &str, mime_type: &str) -> bool {
 }
 
 /// The kind of CAS a PDF attachment of this mail is, if it is one.
-pub fn classify(from: &str, subject: &str, filename: &str) -> Option<CasType> {
+pub fn classify(from: &str, subject: &str, filename: &str) -> Option<Issuer> {
     by_sender(from)
         .or_else(|| by_subject(subject))
         .or_else(|| by_filename(filename))
@@ -196,15 +169,15 @@ pub fn classify(from: &str, subject: &str, filename: &str) -> Option<CasType> {
 
 /// The Gmail search that finds candidate mails of `types` in `[after, before)` (epoch seconds):
 /// PDFs from the known senders, or with a CAS subject or file name. Classification then decides.
-pub fn gmail_query(types: &[CasType], after: i64, before: i64) -> String {
+pub fn gmail_query(types: &[Issuer], after: i64, before: i64) -> String {
     let mut terms = Vec::new();
     for t in types {
-        terms.push(format!("from:{}", t.sender()));
+        terms.push(format!("from:{}", sender_address(*t)));
         match t {
-            CasType::Cams => terms.push("subject:\"CAMS Mailback\"".into()),
-            CasType::Kfintech => terms.push("subject:KFintech".into()),
-            CasType::Cdsl => terms.push("filename:TXN.pdf".into()),
-            CasType::Nsdl => terms.push("filename:NSDLe-CAS".into()),
+            Issuer::Cams => terms.push("subject:\"CAMS Mailback\"".into()),
+            Issuer::Kfintech => terms.push("subject:KFintech".into()),
+            Issuer::Cdsl => terms.push("filename:TXN.pdf".into()),
+            Issuer::Nsdl => terms.push("filename:NSDLe-CAS".into()),
         }
     }
     terms.push("subject:\"Consolidated Account Statement\"".into());
@@ -221,12 +194,12 @@ mod tests {
     #[test]
     fn senders_decide_first_case_insensitively() {
         let cases = [
-            ("CAMS <donotreply@camsonline.com>", Some(CasType::Cams)),
-            ("samfS@kfintech.com", Some(CasType::Kfintech)),
-            ("SAMFS@KFINTECH.COM", Some(CasType::Kfintech)),
-            ("\"CDSL\" <eCAS@cdslstatement.com>", Some(CasType::Cdsl)),
-            ("NSDL-CAS@nsdl.co.in", Some(CasType::Nsdl)),
-            ("alerts@mail.camsonline.com", Some(CasType::Cams)),
+            ("CAMS <donotreply@camsonline.com>", Some(Issuer::Cams)),
+            ("samfS@kfintech.com", Some(Issuer::Kfintech)),
+            ("SAMFS@KFINTECH.COM", Some(Issuer::Kfintech)),
+            ("\"CDSL\" <eCAS@cdslstatement.com>", Some(Issuer::Cdsl)),
+            ("NSDL-CAS@nsdl.co.in", Some(Issuer::Nsdl)),
+            ("alerts@mail.camsonline.com", Some(Issuer::Cams)),
             ("phish@camsonline.com.evil.example", None),
             ("newsletter@somefund.example", None),
         ];
@@ -244,15 +217,15 @@ mod tests {
                 "Fwd: Consolidated Account Statement - CAMS Mailback Request",
                 "a.pdf"
             ),
-            Some(CasType::Cams)
+            Some(Issuer::Cams)
         );
         assert_eq!(
             classify(me, "Fwd: statement", "NSDLe-CAS_123456789_NOV_2025.PDF"),
-            Some(CasType::Nsdl)
+            Some(Issuer::Nsdl)
         );
         assert_eq!(
             classify(me, "fyi", "NOV2025_AA12345678_TXN.pdf"),
-            Some(CasType::Cdsl)
+            Some(Issuer::Cdsl)
         );
         assert_eq!(
             classify(
@@ -260,7 +233,7 @@ mod tests {
                 "fyi",
                 "AB12345678_01012025-31122025_CP123456789_15012026164515.pdf"
             ),
-            Some(CasType::Cams)
+            Some(Issuer::Cams)
         );
         assert_eq!(classify(me, "Your bank statement", "statement.pdf"), None);
         assert_eq!(classify(me, "fyi", "NSDLe-CAS_12345_NOV_2025.PDF"), None);
@@ -365,10 +338,8 @@ mod tests {
         let mut cases = 0;
         for shape in SHAPES {
             let stem_end = shape.len() - ".pdf".len();
-            let checked_by_name = matches!(
-                by_filename(shape),
-                Some(CasType::Cdsl) | Some(CasType::Nsdl)
-            );
+            let checked_by_name =
+                matches!(by_filename(shape), Some(Issuer::Cdsl) | Some(Issuer::Nsdl));
             for (at, ch) in shape.char_indices().chain([(shape.len(), ' ')]) {
                 for piece in TRICKY {
                     let inserted = format!("{}{piece}{}", &shape[..at], &shape[at..]);
@@ -443,18 +414,21 @@ mod tests {
 
     #[test]
     fn parses_cas_types() {
-        assert_eq!(CasType::parse("CDSL"), Ok(CasType::Cdsl));
-        assert!(CasType::parse("zerodha").is_err());
+        assert_eq!(parse_cas_type(" CDSL "), Ok(Issuer::Cdsl));
+        assert_eq!(
+            parse_cas_type("Zerodha"),
+            Err("unknown cas_type \"zerodha\"; use cams, kfintech, cdsl or nsdl".into())
+        );
     }
 
     #[test]
     fn query_names_every_sender_and_the_window() {
-        let q = gmail_query(&CasType::ALL, 100, 200);
+        let q = gmail_query(&Issuer::ALL, 100, 200);
         assert!(q.starts_with("has:attachment filename:pdf after:100 before:200 ("));
-        for t in CasType::ALL {
-            assert!(q.contains(t.sender()));
+        for t in Issuer::ALL {
+            assert!(q.contains(sender_address(t)));
         }
-        let q = gmail_query(&[CasType::Cdsl], 1, 2);
+        let q = gmail_query(&[Issuer::Cdsl], 1, 2);
         assert!(!q.contains("camsonline"));
     }
 }

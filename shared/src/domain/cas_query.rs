@@ -1,8 +1,9 @@
 //! The request of `POST /v4/inbox/cas`, validated: which statements, which days.
 
-use super::cas_mail::CasType;
+use super::cas_mail::parse_cas_type;
 use crate::api::CasRequest;
 use crate::error::ApiError;
+use cas_parser::Issuer;
 use chrono::{Days, FixedOffset, NaiveDate, TimeZone};
 use std::collections::BTreeSet;
 
@@ -16,7 +17,7 @@ pub fn ist() -> FixedOffset {
 /// A validated listing request (its `Debug` hides the password).
 #[derive(Clone, PartialEq, Eq)]
 pub struct CasQuery {
-    pub types: Vec<CasType>,
+    pub types: Vec<Issuer>,
     pub start: NaiveDate,
     pub end: NaiveDate,
     /// With `parse: true`: the password to open the statements with.
@@ -54,10 +55,10 @@ impl CasQuery {
         };
         let mut types = BTreeSet::new();
         for raw in request.cas_types.iter().flatten() {
-            types.insert(CasType::parse(raw).map_err(ApiError::invalid_request)?);
+            types.insert(parse_cas_type(raw).map_err(ApiError::invalid_request)?);
         }
-        let types: Vec<CasType> = if types.is_empty() {
-            CasType::ALL.to_vec()
+        let types: Vec<Issuer> = if types.is_empty() {
+            Issuer::ALL.to_vec()
         } else {
             types.into_iter().collect()
         };
@@ -143,7 +144,7 @@ mod tests {
     #[test]
     fn defaults_to_the_last_30_days_and_every_type() {
         let q = CasQuery::parse(&CasRequest::default(), today()).unwrap();
-        assert_eq!(q.types, CasType::ALL.to_vec());
+        assert_eq!(q.types, Issuer::ALL.to_vec());
         assert_eq!(q.start, NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
         assert_eq!(q.end, today());
         let (after, before) = q.window();
@@ -159,7 +160,7 @@ mod tests {
             today(),
         )
         .unwrap();
-        assert_eq!(q.types, vec![CasType::Cdsl, CasType::Nsdl]);
+        assert_eq!(q.types, vec![Issuer::Cdsl, Issuer::Nsdl]);
         for bad in [
             req(None, None, Some(vec!["zerodha"])),
             req(Some("2025/01/01"), None, None),

@@ -31,7 +31,8 @@
 //! The parser is total: any string (broken comments, unterminated quotes, control characters,
 //! any Unicode) reads as some list of results or none, never a panic.
 
-use super::cas_mail::{CasType, address_of, registrar_domains};
+use super::cas_mail::{address_of, registrar_domains};
+use cas_parser::Issuer;
 
 /// The authserv-id Gmail's receiving servers put first in their `Authentication-Results`.
 pub const GMAIL_AUTHSERV_ID: &str = "mx.google.com";
@@ -200,7 +201,7 @@ fn aligned_with_any(domain: &str, domains: &[&str]) -> bool {
 ///
 /// `authentication_results` are the mail's `Authentication-Results` values in header order,
 /// topmost first; `from` is its `From` header.
-pub fn sender_verified(authentication_results: &[String], from: &str, cas_type: CasType) -> bool {
+pub fn sender_verified(authentication_results: &[String], from: &str, cas_type: Issuer) -> bool {
     let domains = registrar_domains(cas_type);
     if !aligned_with_any(&domain_of(address_of(from)), &domains) {
         return false;
@@ -242,7 +243,7 @@ mod tests {
 
     const GENUINE: &str = "dkim=pass header.i=@camsonline.com header.s=s1 header.b=Ab1Cd2Ef;\r\n       spf=pass (google.com: domain of donotreply@camsonline.com designates 203.0.113.7 as permitted sender) smtp.mailfrom=donotreply@camsonline.com;\r\n       dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=camsonline.com";
 
-    fn verified(headers: &[&str], from: &str, t: CasType) -> bool {
+    fn verified(headers: &[&str], from: &str, t: Issuer) -> bool {
         let headers: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
         sender_verified(&headers, from, t)
     }
@@ -304,7 +305,7 @@ mod tests {
 
     #[test]
     fn dkim_or_spf_aligned_with_the_registrar_verifies() {
-        let t = CasType::Cams;
+        let t = Issuer::Cams;
         assert!(verified(&[&gmail(GENUINE)], CAMS_FROM, t));
         // DKIM alone, by header.d or by header.i, from a subdomain too.
         for dkim in [
@@ -320,20 +321,20 @@ mod tests {
         assert!(verified(&[&gmail(spf)], CAMS_FROM, t));
         // Each depository and RTA against its own domains.
         let cases = [
-            (CasType::Kfintech, "samfS@kfintech.com", "kfintech.com"),
-            (CasType::Cdsl, "eCAS@cdslstatement.com", "cdslstatement.com"),
-            (CasType::Nsdl, "NSDL-CAS@nsdl.co.in", "nsdl.co.in"),
+            (Issuer::Kfintech, "samfS@kfintech.com", "kfintech.com"),
+            (Issuer::Cdsl, "eCAS@cdslstatement.com", "cdslstatement.com"),
+            (Issuer::Nsdl, "NSDL-CAS@nsdl.co.in", "nsdl.co.in"),
         ];
         for (t, from, domain) in cases {
             let dkim = gmail(&format!("dkim=pass header.i=@{domain}"));
             assert!(verified(&[&dkim], from, t), "{t}");
-            assert!(!verified(&[&dkim], from, CasType::Cams), "{t} is not CAMS");
+            assert!(!verified(&[&dkim], from, Issuer::Cams), "{t} is not CAMS");
         }
     }
 
     #[test]
     fn nothing_else_verifies() {
-        let t = CasType::Cams;
+        let t = Issuer::Cams;
         for results in [
             // Spoofed: the From is CAMS's, the checks are not.
             "dkim=fail header.i=@camsonline.com; spf=softfail (google.com: domain of transitioning donotreply@camsonline.com does not designate 198.51.100.9 as permitted sender) smtp.mailfrom=donotreply@camsonline.com; dmarc=fail (p=NONE sp=NONE dis=NONE) header.from=camsonline.com",
@@ -367,7 +368,7 @@ mod tests {
 
     #[test]
     fn only_gmails_topmost_header_counts() {
-        let t = CasType::Cams;
+        let t = Issuer::Cams;
         let planted = gmail("dkim=pass header.d=camsonline.com");
         let gmails_fail = gmail("dkim=none; spf=softfail smtp.mailfrom=donotreply@camsonline.com");
         // The sender's own header below Gmail's: Gmail's verdict stands.
@@ -451,7 +452,7 @@ mod tests {
                 (0..rng.random_range(0..64)).map(|_| rng.random()).collect();
             let lossy = String::from_utf8_lossy(&random_bytes).into_owned();
             let _ = parse(&lossy);
-            for t in CasType::ALL {
+            for t in Issuer::ALL {
                 let _ = sender_verified(&[value.clone(), lossy.clone()], &lossy, t);
                 let _ = sender_verified(std::slice::from_ref(&lossy), &value, t);
             }

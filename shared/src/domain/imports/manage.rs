@@ -9,7 +9,7 @@ use super::run::event_body;
 use super::webhook::{check_url, new_secret};
 use super::{Imports, STATEMENT_PASSWORD, webhook_context};
 use crate::api::Outcome;
-use crate::domain::cas_mail::CasType;
+use crate::domain::cas_mail::parse_cas_type;
 use crate::domain::model::ConnectionStatus;
 use crate::domain::service::{Caller, reconsent_required, rfc3339, token_context};
 use crate::error::ApiError;
@@ -41,7 +41,7 @@ impl Imports {
             .ok_or_else(|| ApiError::invalid_request("enabled (true or false) is required"))?;
         let mut types = BTreeSet::new();
         for raw in request.cas_types.iter().flatten() {
-            types.insert(CasType::parse(raw).map_err(ApiError::invalid_request)?);
+            types.insert(parse_cas_type(raw).map_err(ApiError::invalid_request)?);
         }
         if let Some(password) = &request.password {
             if password.is_empty() || password.chars().count() > MAX_PASSWORD_LEN {

@@ -1,7 +1,7 @@
 //! What scheduled imports keep: per connection its settings and cursor, per run that found
 //! something a batch (the webhook event and its delivery), per tenant its webhook.
 
-use crate::domain::cas_mail::CasType;
+use cas_parser::Issuer;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -48,7 +48,7 @@ pub struct ImportSettings {
     /// The statements' password, KMS ciphertext under the connection's encryption context
     /// (purpose `statement_password`); needed only with `parse`.
     pub password_ciphertext: Option<Vec<u8>>,
-    pub cas_types: Vec<CasType>,
+    pub cas_types: Vec<Issuer>,
     pub parse: bool,
     /// The newest imported mail's arrival (Gmail internalDate, ms); None before the first run.
     pub cursor_ms: Option<i64>,

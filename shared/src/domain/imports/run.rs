@@ -5,7 +5,6 @@ use super::ports::{Commit, Sent};
 use super::webhook::{self, EVENT_CAS_IMPORTED, EVENT_RECONSENT_REQUIRED};
 use super::{Imports, STATEMENT_PASSWORD, webhook_context};
 use crate::api::{CasFile, FileError};
-use crate::domain::cas_mail::CasType;
 use crate::domain::cas_query::{CasQuery, ist};
 use crate::domain::credits::PARSE_COST;
 use crate::domain::model::{Connection, ConnectionStatus};
@@ -13,6 +12,7 @@ use crate::domain::ports::InfraError;
 use crate::domain::service::{rfc3339, token_context};
 use crate::domain::stored_files::file_key;
 use crate::error::ErrorCode;
+use cas_parser::Issuer;
 use chrono::{DateTime, Days, NaiveDate, TimeZone};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -146,7 +146,7 @@ impl Imports {
         };
         CasQuery {
             types: if settings.cas_types.is_empty() {
-                CasType::ALL.to_vec()
+                Issuer::ALL.to_vec()
             } else {
                 settings.cas_types.clone()
             },
