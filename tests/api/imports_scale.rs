@@ -67,6 +67,21 @@ async fn dispatch_many(connections: usize) {
     let took = started.elapsed();
     let due = connections - connections.div_ceil(10);
     assert_eq!(done.enqueued, due);
+    eprintln!(
+        "imports scale: {connections} connections ({due} due) seeded in {:.1} s; dispatch {:.2} s, \
+         {} pages; peak memory {} MiB before the dispatch, {} MiB after",
+        seeded.as_secs_f64(),
+        took.as_secs_f64(),
+        done.pages,
+        before,
+        peak_mib()
+    );
+    if connections > 1_000 {
+        // Receiving 10,000 messages one by one from moto takes hours; the queue's count is the
+        // check here (the 300-connection run reads every message).
+        assert_eq!(stack.messages_left(&stack.queue_url).await, due);
+        return;
+    }
     // Every due connection is in the queue exactly once.
     let mut seen = BTreeSet::new();
     loop {
@@ -97,15 +112,6 @@ async fn dispatch_many(connections: usize) {
         }
     }
     assert_eq!(seen.len(), due);
-    eprintln!(
-        "imports scale: {connections} connections ({due} due) seeded in {:.1} s; dispatch {:.2} s, \
-         {} pages; peak memory {} MiB before the dispatch, {} MiB after",
-        seeded.as_secs_f64(),
-        took.as_secs_f64(),
-        done.pages,
-        before,
-        peak_mib()
-    );
 }
 
 #[tokio::test]
