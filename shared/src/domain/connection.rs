@@ -398,3 +398,7 @@ impl Inbox {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "connection_tests.rs"]
+mod replacement_tests;

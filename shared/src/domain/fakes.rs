@@ -1,5 +1,6 @@
-//! In-memory stand-ins for the ports, for domain tests: a store with balances and
-//! connections, keys that do not encrypt, a mailbox scripted per test (including mails that
+//! In-memory stand-ins for the ports, for domain tests: a store with balances, OAuth states
+//! and connections (with the address index whose conditional write replaces a connection),
+//! keys that do not encrypt, a mailbox scripted per test (including mails that
 //! panic or hang), an object store in a map, and a rate-limit counter in a map.
 
 use super::inbox_token::{InboxTokenSigner, InboxTokenSubject};
@@ -37,11 +38,34 @@ pub struct MemStore {
     pub connections: Mutex<HashMap<String, Connection>>,
     /// The code flow's codes by hash.
     pub codes: Mutex<HashMap<String, AuthCode>>,
+    pub oauth_states: Mutex<HashMap<String, OAuthState>>,
+    /// Each tenant's index of its connections by address: (tenant, email) to connection id.
+    pub by_email: Mutex<HashMap<(String, String), String>>,
+    /// Saved by the next `save_connection` just before it checks its condition: another
+    /// callback for the same address winning the race.
+    pub interloper: Mutex<Option<Connection>>,
 }
 
 impl MemStore {
     pub fn balance(&self) -> Decimal {
         self.tenants.lock().unwrap()[TENANT].credits
+    }
+
+    /// The DynamoDB transaction: written only while the address's index still names
+    /// `replaces` (or nothing), which is then deleted.
+    fn save(&self, c: &Connection, replaces: Option<&str>) -> Saved {
+        let mut index = self.by_email.lock().unwrap();
+        let address = (c.tenant_id.clone(), c.email.clone());
+        if index.get(&address).map(String::as_str) != replaces {
+            return Saved::Superseded;
+        }
+        index.insert(address, c.id.clone());
+        let mut connections = self.connections.lock().unwrap();
+        if let Some(old) = replaces.filter(|old| *old != c.id) {
+            connections.remove(old);
+        }
+        connections.insert(c.id.clone(), c.clone());
+        Saved::Saved
     }
 }
 
@@ -118,28 +142,39 @@ impl Store for MemStore {
         }
         Ok(None)
     }
-    async fn put_oauth_state(&self, _: &OAuthState) -> Result<(), InfraError> {
-        Err(unsupported())
+    async fn put_oauth_state(&self, state: &OAuthState) -> Result<(), InfraError> {
+        self.oauth_states
+            .lock()
+            .unwrap()
+            .insert(state.id.clone(), state.clone());
+        Ok(())
     }
-    async fn take_oauth_state(&self, _: &str) -> Result<Option<OAuthState>, InfraError> {
-        Err(unsupported())
+    async fn take_oauth_state(&self, id: &str) -> Result<Option<OAuthState>, InfraError> {
+        Ok(self.oauth_states.lock().unwrap().remove(id))
     }
     async fn connection(&self, id: &str) -> Result<Option<Connection>, InfraError> {
         Ok(self.connections.lock().unwrap().get(id).cloned())
     }
     async fn connection_id_for_email(
         &self,
-        _: &str,
-        _: &str,
+        tenant_id: &str,
+        email: &str,
     ) -> Result<Option<String>, InfraError> {
-        Err(unsupported())
+        let address = (tenant_id.to_string(), email.to_string());
+        Ok(self.by_email.lock().unwrap().get(&address).cloned())
     }
-    async fn save_connection(&self, c: &Connection, _: Option<&str>) -> Result<Saved, InfraError> {
-        self.connections
-            .lock()
-            .unwrap()
-            .insert(c.id.clone(), c.clone());
-        Ok(Saved::Saved)
+    async fn save_connection(
+        &self,
+        c: &Connection,
+        replaces: Option<&str>,
+    ) -> Result<Saved, InfraError> {
+        let interloper = self.interloper.lock().unwrap().take();
+        if let Some(other) = interloper {
+            let address = (other.tenant_id.clone(), other.email.clone());
+            let previous = self.by_email.lock().unwrap().get(&address).cloned();
+            assert_eq!(self.save(&other, previous.as_deref()), Saved::Saved);
+        }
+        Ok(self.save(c, replaces))
     }
     async fn update_access_token(
         &self,
@@ -167,6 +202,12 @@ impl Store for MemStore {
     }
     async fn delete_connection(&self, c: &Connection) -> Result<(), InfraError> {
         self.connections.lock().unwrap().remove(&c.id);
+        // The address index may already name a newer connection: only our own is removed.
+        let address = (c.tenant_id.clone(), c.email.clone());
+        let mut index = self.by_email.lock().unwrap();
+        if index.get(&address) == Some(&c.id) {
+            index.remove(&address);
+        }
         Ok(())
     }
 }
@@ -500,7 +541,9 @@ pub async fn inbox_with(
         signer,
         links: LinkSigner::from_key(&[9; 32]),
         settings: InboxSettings::default(),
-        imports: Arc::new(crate::domain::imports::fakes::MemImports::new(store.clone())),
+        imports: Arc::new(crate::domain::imports::fakes::MemImports::new(
+            store.clone(),
+        )),
     };
     let caller = Caller { tenant };
     (inbox, store, caller, token)
