@@ -466,3 +466,79 @@ async fn a_listing_without_a_disconnect_keeps_its_files() {
     assert_eq!(result.unwrap().count, 1);
     assert_eq!(files.objects.lock().unwrap().len(), 1);
 }
+
+fn cams_statement() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../parser/tests/fixtures/cams_aes256.pdf"
+    ))
+    .expect("parser fixture")
+}
+
+/// A CAMS mail carrying `pdfs`, listed with `parse: true`: the answer, the meter's usage and
+/// the balance left, with `on_attachment` run during the first download.
+async fn list_and_parse(
+    pdfs: &[(&str, Vec<u8>)],
+    on_attachment: impl FnOnce(Inbox, Caller, String) -> futures::future::BoxFuture<'static, ()>,
+) -> (Result<CasResponse, ApiError>, CreditUsage, Decimal) {
+    let mut m = ScriptedMailbox::default();
+    m.mail(
+        "cams",
+        "CAMS <donotreply@camsonline.com>",
+        "Consolidated Account Statement - CAMS Mailback Request",
+        pdfs,
+    );
+    let mailbox = Arc::new(m);
+    let (inbox, store, caller, token) = inbox_with(mailbox.clone(), ten()).await;
+    *mailbox.on_attachment.lock().unwrap() =
+        Some(on_attachment(inbox.clone(), caller.clone(), token.clone()));
+    let request = CasRequest {
+        parse: Some(true),
+        password: Some("Demo@1234".into()),
+        ..CasRequest::default()
+    };
+    let meter = CreditMeter::new(caller.tenant.credits);
+    let result = inbox
+        .cas(&caller, Some(&token), &request, "https://x", None, &meter)
+        .await;
+    (result, meter.usage(), store.balance())
+}
+
+/// A statement that cannot be parsed is listed with its `parse_error` and not billed; the
+/// one beside it that parses is.
+#[tokio::test]
+async fn a_statement_that_fails_to_parse_in_a_listing_is_not_billed() {
+    let pdfs = [("a.pdf", cams_statement()), ("b.pdf", pdf("unreadable"))];
+    let (result, usage, balance) = list_and_parse(&pdfs, |_, _, _| Box::pin(async {})).await;
+    let listed = result.unwrap();
+    let by_name = |name: &str| {
+        listed
+            .files
+            .iter()
+            .find(|f| f.original_filename == name)
+            .unwrap()
+    };
+    assert!(by_name("a.pdf").parsed.is_some());
+    let failed = by_name("b.pdf");
+    assert!(failed.parsed.is_none());
+    assert_eq!(failed.parse_error.as_ref().unwrap().code, "INVALID_PDF");
+    let billed = LIST_COST + PARSE_COST;
+    assert_eq!((usage.used, usage.remaining), (billed, ten() - billed));
+    assert_eq!(balance, ten() - billed);
+}
+
+/// A listing that parsed (and charged) a statement and then fails as a whole — here the
+/// connection was disconnected while it read — gives back the listing and the parse.
+#[tokio::test]
+async fn a_listing_that_fails_after_parsing_gives_back_the_parses_too() {
+    let pdfs = [("a.pdf", cams_statement())];
+    let (result, usage, balance) = list_and_parse(&pdfs, |inbox, caller, token| {
+        Box::pin(async move {
+            inbox.disconnect(&caller, Some(&token)).await.unwrap();
+        })
+    })
+    .await;
+    assert_eq!(result.unwrap_err().code, ErrorCode::InvalidInboxToken);
+    assert_eq!((usage.used, usage.remaining), (Decimal::ZERO, ten()));
+    assert_eq!(balance, ten());
+}

@@ -199,3 +199,7 @@ impl Inbox {
         Ok(portfolio)
     }
 }
+
+#[cfg(test)]
+#[path = "parse_tests.rs"]
+mod billing_tests;
