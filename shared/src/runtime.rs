@@ -58,11 +58,22 @@ pub const VERSION: &str = env!("CAS_BUILD_VERSION");
 
 /// Structured JSON logs to stdout (CloudWatch). Tokens, codes and keys are never logged.
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = json_logs(std::io::stdout)
-        .with_env_filter(filter)
-        .try_init();
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref());
+    let _ = json_logs(std::io::stdout).finish().with(filter).try_init();
+}
+
+/// `RUST_LOG` as a level (`info`, the default when unset or malformed) or comma-separated
+/// `target=level` directives (`shared=debug,warn`). Not tracing-subscriber's `EnvFilter`: its
+/// span and field directives pull the regex engine into every function (README "Builds").
+fn log_filter(directives: Option<&str>) -> tracing_subscriber::filter::Targets {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    directives
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .and_then(|d| d.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::INFO))
 }
 
 /// The log format of every function, writing to `writer`.
@@ -209,6 +220,25 @@ mod tests {
                 || VERSION.starts_with(&format!("{}+", env!("CARGO_PKG_VERSION"))),
             "{VERSION}"
         );
+    }
+
+    #[test]
+    fn rust_log_is_a_level_or_target_directives_and_info_otherwise() {
+        use tracing::Level;
+        let info = log_filter(None);
+        assert!(info.would_enable("shared", &Level::INFO));
+        assert!(!info.would_enable("shared", &Level::DEBUG));
+        for malformed in ["", "  ", "shared=loud"] {
+            let f = log_filter(Some(malformed));
+            assert!(f.would_enable("shared", &Level::INFO), "{malformed:?}");
+            assert!(!f.would_enable("shared", &Level::DEBUG), "{malformed:?}");
+        }
+        let warn = log_filter(Some("warn"));
+        assert!(!warn.would_enable("shared", &Level::INFO));
+        assert!(warn.would_enable("shared", &Level::WARN));
+        let targets = log_filter(Some("shared=debug,warn"));
+        assert!(targets.would_enable("shared::runtime", &Level::DEBUG));
+        assert!(!targets.would_enable("aws_config", &Level::INFO));
     }
 
     #[tokio::test]
