@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: formatting, the workspace's binaries (the integration tests start them), every
+# `make test`: formatting, clippy, the workspace's binaries (the integration tests start them), every
 # unit and integration test, the fixture generators' tests, the privilege and operations tests of
 # template.yaml, cargo deny (deny.toml), cfn-lint, checkov and sam validate --lint on it.
 set -euo pipefail
@@ -8,6 +8,8 @@ cd "$root"
 bin=$(infra/ensure-venv.sh)
 
 cargo fmt --all -- --check
+# Lints as errors, tests and benches included.
+cargo clippy --workspace --all-targets -- -D warnings
 # What `cargo lambda watch --package functions` builds (its own feature set), so the test that
 # runs it does not compile inside its time limit.
 cargo build -p functions

@@ -137,14 +137,14 @@ async fn main() -> Result<()> {
             let key = api_key
                 .map(|k| ApiKey::parse(&k).map_err(anyhow::Error::msg))
                 .transpose()?;
-            if let Some(key) = &key {
-                if let Some((record, tenant)) = store.api_key(&key.hash()).await? {
-                    println!(
-                        "API key already belongs to tenant {} ({}), key id {}",
-                        tenant.id, tenant.name, record.key_id
-                    );
-                    return Ok(());
-                }
+            if let Some(key) = &key
+                && let Some((record, tenant)) = store.api_key(&key.hash()).await?
+            {
+                println!(
+                    "API key already belongs to tenant {} ({}), key id {}",
+                    tenant.id, tenant.name, record.key_id
+                );
+                return Ok(());
             }
             let created = tenants::create_tenant(&store, &name, &redirect_uris, credits, key, now)
                 .await

@@ -209,7 +209,7 @@ async fn the_demo_flow_delivers_one_signed_event_and_then_nothing_new() {
     assert_eq!(page["imports"][0]["id"], seen[0].0.as_str());
     let settings = stack
         .imports
-        .import_status(&event["data"]["connection_id"].as_str().unwrap())
+        .import_status(event["data"]["connection_id"].as_str().unwrap())
         .await
         .unwrap()
         .unwrap();

@@ -217,7 +217,7 @@ impl Stack {
                 .map(|m| json!({"messageId": m.message_id(), "body": m.body(), "eventSource": "aws:sqs"}))
                 .collect();
             let event = json!({ "Records": records });
-            if crash_every.is_some_and(|n| batches % n == 0) {
+            if crash_every.is_some_and(|n| batches.is_multiple_of(n)) {
                 let imports = self.imports.clone();
                 let work = tokio::spawn(async move { handle_event(&imports, event).await });
                 tokio::time::sleep(Duration::from_millis(20 * (batches as u64 % 7))).await;

@@ -69,13 +69,12 @@ impl ImportStore for MemImports {
         if state.settings.get(&s.connection_id).map(|e| e.version) != Some(expected) {
             return Ok(Commit::Conflict);
         }
-        if let Some(b) = batch {
-            if state
+        if let Some(b) = batch
+            && state
                 .batches
                 .contains_key(&(b.connection_id.clone(), b.slot))
-            {
-                return Ok(Commit::Conflict);
-            }
+        {
+            return Ok(Commit::Conflict);
         }
         let mut tenants = self.tenants.tenants.lock().unwrap();
         let tenant = tenants
@@ -160,7 +159,7 @@ impl ImportStore for MemImports {
             .filter(|(b, _)| b.connection_id == id)
             .map(|(b, _)| b.clone())
             .collect();
-        all.sort_by(|a, b| b.slot.cmp(&a.slot));
+        all.sort_by_key(|b| std::cmp::Reverse(b.slot));
         if let Some(after) = after {
             all.retain(|b| b.slot < after.parse().unwrap_or(i64::MAX));
         }
@@ -199,11 +198,14 @@ impl Queue for MemQueue {
     }
 }
 
+/// One delivery as the receiver saw it: url, headers, body.
+pub type Received = (String, Vec<(&'static str, String)>, String);
+
 /// A receiver answering from `answers` (then 200), recording every request.
 #[derive(Default)]
 pub struct ScriptedReceiver {
     pub answers: Mutex<VecDeque<Sent>>,
-    pub received: Mutex<Vec<(String, Vec<(&'static str, String)>, String)>>,
+    pub received: Mutex<Vec<Received>>,
 }
 
 #[async_trait]

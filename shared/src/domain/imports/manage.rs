@@ -43,12 +43,12 @@ impl Imports {
         for raw in request.cas_types.iter().flatten() {
             types.insert(parse_cas_type(raw).map_err(ApiError::invalid_request)?);
         }
-        if let Some(password) = &request.password {
-            if password.is_empty() || password.chars().count() > MAX_PASSWORD_LEN {
-                return Err(ApiError::invalid_request(format!(
-                    "password must be 1 to {MAX_PASSWORD_LEN} characters"
-                )));
-            }
+        if let Some(password) = &request.password
+            && (password.is_empty() || password.chars().count() > MAX_PASSWORD_LEN)
+        {
+            return Err(ApiError::invalid_request(format!(
+                "password must be 1 to {MAX_PASSWORD_LEN} characters"
+            )));
         }
         if enabled && connection.status == ConnectionStatus::Revoked {
             return Err(reconsent_required());

@@ -1,7 +1,7 @@
 //! Scheduled imports over the in-memory fakes.
 
 use super::api::{ImportRequest, WebhookRequest};
-use super::fakes::{MemImports, MemQueue, ScriptedReceiver};
+use super::fakes::{MemImports, MemQueue, Received, ScriptedReceiver};
 use super::model::{Delivery, ImportState, Job};
 use super::ports::Sent;
 use super::run::{Outcome, RUN_COST};
@@ -98,7 +98,7 @@ impl Setup {
             .unwrap();
         answer.secret
     }
-    fn received(&self) -> Vec<(String, Vec<(&'static str, String)>, String)> {
+    fn received(&self) -> Vec<Received> {
         self.receiver.received.lock().unwrap().clone()
     }
 }

@@ -80,10 +80,11 @@ pub fn check_url(raw: &str, allow_local: bool) -> Result<Url, ApiError> {
         _ => None,
     };
     let local_ok = |ip: IpAddr| allow_local && ip.is_loopback();
-    if let Some(ip) = ip {
-        if is_forbidden(ip) && !local_ok(ip) {
-            return Err(bad("url points to a private or reserved address"));
-        }
+    if let Some(ip) = ip
+        && is_forbidden(ip)
+        && !local_ok(ip)
+    {
+        return Err(bad("url points to a private or reserved address"));
     }
     if !allow_local && loopback {
         return Err(bad("url points to a private or reserved address"));
