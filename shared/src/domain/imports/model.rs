@@ -60,7 +60,7 @@ pub struct ImportSettings {
     /// is what the due index holds, and what a queued run names as its `slot`.
     pub next_run_at: Option<i64>,
     pub last_run_at: Option<i64>,
-    /// `imported`, `nothing_new`, `paused_no_credits`, `reconsent_required`, `failed`.
+    /// `imported`, `nothing_new`, `paused_no_credits` or `reconsent_required`.
     pub last_result: Option<String>,
     pub version: u64,
 }
