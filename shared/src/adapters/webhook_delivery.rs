@@ -3,8 +3,8 @@
 //! goes to the address checked (no second lookup a DNS rebinding could change), with no
 //! redirects, no proxy and a 10-second limit.
 
-use crate::adapters::pdf_fetch::is_forbidden;
 use crate::domain::imports::ports::{Sent, WebhookSender};
+use crate::domain::public_address::is_forbidden;
 use async_trait::async_trait;
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -25,6 +25,7 @@ pub mod model;
 pub mod parse;
 pub mod pkce;
 pub mod ports;
+pub mod public_address;
 pub mod rate_limit;
 pub mod redirect_uri;
 pub mod secrets;

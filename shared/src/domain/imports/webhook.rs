@@ -2,7 +2,7 @@
 //! `whsec_<base64>` secret, and per delivery the headers `webhook-id`, `webhook-timestamp`
 //! and `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`.
 
-use crate::adapters::pdf_fetch::is_forbidden;
+use crate::domain::public_address::is_forbidden;
 use crate::error::ApiError;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
