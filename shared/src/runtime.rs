@@ -189,7 +189,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::fakes::{ScriptedMailbox, inbox_with};
+    use crate::domain::fakes::ScriptedMailbox;
+    use crate::domain::test_inbox::inbox_with;
     use rust_decimal::Decimal;
 
     #[test]

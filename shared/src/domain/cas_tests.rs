@@ -2,7 +2,8 @@
 //! `errors`, and a listing that fails as a whole costs nothing.
 
 use super::*;
-use crate::domain::fakes::{Behaviour, NOW, ScriptedMailbox, inbox_with, pdf};
+use crate::domain::fakes::{Behaviour, NOW, ScriptedMailbox, pdf};
+use crate::domain::test_inbox::inbox_with;
 use chrono::NaiveDate;
 use std::time::Duration;
 

@@ -134,8 +134,9 @@ impl Inbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::fakes::{CONNECTION, NOW, ScriptedMailbox, TENANT, inbox_with};
+    use crate::domain::fakes::{CONNECTION, NOW, ScriptedMailbox, TENANT};
     use crate::domain::model::CallbackFlow;
+    use crate::domain::test_inbox::inbox_with;
     use rust_decimal::Decimal;
     use std::sync::Arc;
 

@@ -3,9 +3,10 @@
 //! whose inbox_token stops working and whose stored files are deleted.
 
 use super::*;
-use crate::domain::fakes::{CONNECTION, MemFiles, NOW, ScriptedMailbox, TENANT, inbox_with, pdf};
+use crate::domain::fakes::{CONNECTION, MemFiles, NOW, ScriptedMailbox, TENANT, pdf};
 use crate::domain::ports::{AccessToken, FileStore, GoogleAccounts, GoogleTokens, Store};
 use crate::domain::stored_files::file_key;
+use crate::domain::test_inbox::inbox_with;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 

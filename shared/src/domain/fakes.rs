@@ -3,8 +3,6 @@
 //! keys that do not encrypt, a mailbox scripted per test (including mails that
 //! panic or hang), an object store in a map, and a rate-limit counter in a map.
 
-use super::inbox_token::{InboxTokenSigner, InboxTokenSubject};
-use super::links::LinkSigner;
 use super::model::{
     ApiKeyRecord, AuthCode, CallbackFlow, Connection, ConnectionStatus, OAuthState, RateLimit,
     Tenant,
@@ -14,13 +12,12 @@ use super::ports::{
     GoogleTokens, InfraError, KeyService, MailAttachment, MailMessage, Mailbox, PdfFetcher,
     RateDecision, RateLimiter, Revocation, Saved, SearchPage, Store, window_of,
 };
-use super::service::{Caller, Inbox, InboxSettings};
 use async_trait::async_trait;
 use futures::future::BoxFuture;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// 2025-01-31 12:00 IST.
@@ -467,86 +464,6 @@ impl Clock for FixedClock {
 /// A small PDF-looking attachment whose bytes are unique to `tag`.
 pub fn pdf(tag: &str) -> Vec<u8> {
     format!("%PDF-1.4\n% {tag}\n%%EOF\n").into_bytes()
-}
-
-/// An inbox over the fakes: one tenant with `credits`, one connection with a live access
-/// token. Returns the inbox, its caller and the connection's `inbox_token`.
-pub async fn inbox_with(
-    mailbox: Arc<ScriptedMailbox>,
-    credits: Decimal,
-) -> (Inbox, Arc<MemStore>, Caller, String) {
-    let store = Arc::new(MemStore::default());
-    let tenant = Tenant {
-        id: TENANT.into(),
-        name: "Test".into(),
-        redirect_uris: Vec::new(),
-        credits,
-        created_at: NOW,
-        rate_limit: None,
-        callback_flow: Default::default(),
-    };
-    store
-        .create_tenant(
-            &tenant,
-            "",
-            &ApiKeyRecord {
-                key_id: "key_1".into(),
-                tenant_id: TENANT.into(),
-                label: "default".into(),
-                created_at: NOW,
-                revoked_at: None,
-            },
-        )
-        .await
-        .unwrap();
-    store
-        .save_connection(
-            &Connection {
-                id: CONNECTION.into(),
-                tenant_id: TENANT.into(),
-                email: "demo.investor@gmail.com".into(),
-                refresh_token_ciphertext: b"refresh".to_vec(),
-                access_token_ciphertext: Some(b"access".to_vec()),
-                access_token_expires_at: Some(NOW + 3600),
-                scopes: Vec::new(),
-                status: ConnectionStatus::Active,
-                created_at: NOW,
-                updated_at: NOW,
-                last_verified_at: None,
-                revoked_at: None,
-            },
-            None,
-        )
-        .await
-        .unwrap();
-    let signer = InboxTokenSigner::new(&[7; 32], 3600).unwrap();
-    let token = signer
-        .issue(
-            &InboxTokenSubject {
-                connection_id: CONNECTION.into(),
-                tenant_id: TENANT.into(),
-            },
-            NOW,
-        )
-        .unwrap();
-    let inbox = Inbox {
-        store: store.clone(),
-        keys: Arc::new(PlainKeys),
-        google: Arc::new(RefreshOnly),
-        mailbox,
-        files: Arc::new(MemFiles::default()),
-        pdf_fetcher: Arc::new(NoFetch),
-        clock: Arc::new(FixedClock),
-        limiter: Arc::new(MemRateLimiter::default()),
-        signer,
-        links: LinkSigner::from_key(&[9; 32]),
-        settings: InboxSettings::default(),
-        imports: Arc::new(crate::domain::imports::fakes::MemImports::new(
-            store.clone(),
-        )),
-    };
-    let caller = Caller { tenant };
-    (inbox, store, caller, token)
 }
 
 /// A `pdf_url` fetcher for tests that fetch nothing: every URL is refused.

@@ -33,6 +33,8 @@ pub mod sender_auth;
 pub mod service;
 pub mod stored_files;
 pub mod tenants;
+#[cfg(test)]
+pub mod test_inbox;
 
 /// The largest PDF this service takes anywhere: an upload, a fetched `pdf_url`, an attachment.
 pub const MAX_PDF_BYTES: usize = 10 * 1024 * 1024;

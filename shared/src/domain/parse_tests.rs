@@ -2,7 +2,8 @@
 //! charged once; a parse that fails, however it fails, leaves the balance as it was.
 
 use super::*;
-use crate::domain::fakes::{ScriptedMailbox, inbox_with, pdf};
+use crate::domain::fakes::{ScriptedMailbox, pdf};
+use crate::domain::test_inbox::inbox_with;
 use rust_decimal::Decimal;
 use std::sync::Arc;
 

@@ -60,8 +60,9 @@ impl Inbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::fakes::{MemRateLimiter, NOW, ScriptedMailbox, inbox_with};
+    use crate::domain::fakes::{MemRateLimiter, NOW, ScriptedMailbox};
     use crate::domain::ports::{Clock, RateLimiter, window_of};
+    use crate::domain::test_inbox::inbox_with;
     use rust_decimal::Decimal;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicI64, Ordering};

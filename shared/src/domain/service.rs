@@ -204,9 +204,10 @@ pub fn reconsent_required() -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::fakes::{CONNECTION, NOW, ScriptedMailbox, inbox_with};
+    use crate::domain::fakes::{CONNECTION, NOW, ScriptedMailbox};
     use crate::domain::model::ConnectionStatus;
     use crate::domain::ports::{AccessToken, GoogleTokens, Revocation};
+    use crate::domain::test_inbox::inbox_with;
     use rust_decimal::Decimal;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
