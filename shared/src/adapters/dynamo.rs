@@ -20,7 +20,6 @@ use crate::domain::ports::{
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
@@ -32,7 +31,7 @@ use std::collections::HashMap;
 #[path = "dynamo_codes.rs"]
 mod codes;
 #[path = "dynamo_items.rs"]
-mod items;
+pub(super) mod items;
 use items::*;
 
 #[derive(Clone)]
@@ -52,16 +51,7 @@ impl DynamoStore {
 
 impl DynamoStore {
     async fn get(&self, key: Item) -> Result<Option<Item>, InfraError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(err)?;
-        Ok(out.item)
+        get_item(&self.client, &self.table, key).await
     }
 
     /// An update that must not resurrect a deleted item: a missing item is not an error.
@@ -83,7 +73,7 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if is_condition_failure_update(&e) => Ok(()),
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(err(e)),
         }
     }
@@ -227,7 +217,7 @@ impl Store for DynamoStore {
                     remaining: Fields(&attrs).decimal("credits")?,
                 })
             }
-            Err(e) if is_condition_failure_update(&e) => {
+            Err(e) if condition_failed(&e) => {
                 let balance = self
                     .tenant(tenant_id)
                     .await?
@@ -277,7 +267,7 @@ impl Store for DynamoStore {
         };
         match update.send().await {
             Ok(_) => Ok(true),
-            Err(e) if is_condition_failure_update(&e) => Ok(false),
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(err(e)),
         }
     }
@@ -328,26 +318,16 @@ impl Store for DynamoStore {
     async fn take_oauth_state(&self, id: &str) -> Result<Option<OAuthState>, InfraError> {
         // A conditional delete returning the old item: of two concurrent callbacks with the same
         // state, exactly one gets it.
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(state_pk(id), STATE_SK)))
-            .condition_expression("attribute_exists(pk)")
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await;
-        let item = match result {
-            Ok(out) => out.attributes.unwrap_or_default(),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                return Ok(None);
-            }
-            Err(e) => return Err(err(e)),
+        let Some(item) = take_item(
+            &self.client,
+            &self.table,
+            key(state_pk(id), STATE_SK),
+            "attribute_exists(pk)",
+            None,
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let f = Fields(&item);
         Ok(Some(OAuthState {
@@ -517,14 +497,7 @@ impl Store for DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(())
-            }
+            Err(e) if condition_failed(&e) => Ok(()),
             Err(e) => Err(err(e)),
         }
     }
@@ -580,7 +553,7 @@ impl RateLimiter for DynamoRateLimiter {
             .await;
         match result {
             Ok(_) => Ok(RateDecision::Admitted),
-            Err(e) if is_condition_failure_update(&e) => Ok(RateDecision::Limited {
+            Err(e) if condition_failed(&e) => Ok(RateDecision::Limited {
                 retry_after_seconds,
             }),
             Err(e) => Err(err(e)),

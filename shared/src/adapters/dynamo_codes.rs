@@ -3,12 +3,11 @@
 //! `CODE`, removed by the table's TTL on `expires_at` if never exchanged.
 
 use super::{
-    DynamoStore, Fields, Item, TENANT_SK, err, is_condition_failure_update, key, n, s, tenant_pk,
+    DynamoStore, Fields, Item, TENANT_SK, condition_failed, err, key, n, s, take_item, tenant_pk,
 };
 use crate::domain::model::{AuthCode, CallbackFlow};
 use crate::domain::ports::InfraError;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::types::ReturnValue;
+use std::collections::HashMap;
 
 const CODE_SK: &str = "CODE";
 
@@ -50,7 +49,7 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if is_condition_failure_update(&e) => Ok(false),
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(err(e)),
         }
     }
@@ -83,27 +82,16 @@ impl DynamoStore {
         code_hash: &str,
         tenant_id: &str,
     ) -> Result<Option<AuthCode>, InfraError> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(code_pk(code_hash), CODE_SK)))
-            .condition_expression("attribute_exists(pk) AND tenant_id = :t")
-            .expression_attribute_values(":t", s(tenant_id))
-            .return_values(ReturnValue::AllOld)
-            .send()
-            .await;
-        let item = match result {
-            Ok(out) => out.attributes.unwrap_or_default(),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                return Ok(None);
-            }
-            Err(e) => return Err(err(e)),
+        let Some(item) = take_item(
+            &self.client,
+            &self.table,
+            key(code_pk(code_hash), CODE_SK),
+            "attribute_exists(pk) AND tenant_id = :t",
+            Some(HashMap::from([(":t".into(), s(tenant_id))])),
+        )
+        .await?
+        else {
+            return Ok(None);
         };
         let f = Fields(&item);
         Ok(Some(AuthCode {

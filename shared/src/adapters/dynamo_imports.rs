@@ -12,6 +12,9 @@
 //! (conditional on its absence) and the charge on the tenant's profile item (`TENANT#<id>` /
 //! `PROFILE`, conditional on `credits >= charge`, as `DynamoStore::charge_credits` does).
 
+use super::dynamo::items::{
+    Fields, Item, TENANT_SK, condition_failed, conn_pk, err, get_item, key, n, s, tenant_pk,
+};
 use crate::domain::cas_mail::parse_cas_type;
 use crate::domain::imports::dispatch::due_bucket;
 use crate::domain::imports::model::{
@@ -21,16 +24,11 @@ use crate::domain::imports::ports::{Commit, DuePage, ImportStore};
 use crate::domain::ports::InfraError;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
-
-type Item = HashMap<String, AttributeValue>;
+use std::collections::BTreeMap;
 
 pub const DUE_INDEX: &str = "due";
 const SETTINGS_SK: &str = "IMPORT";
@@ -54,44 +52,8 @@ impl DynamoImports {
     }
 }
 
-fn err<E: std::error::Error + 'static, R: std::fmt::Debug>(e: SdkError<E, R>) -> InfraError {
-    InfraError(format!("dynamodb: {}", DisplayErrorContext(&e)))
-}
-fn s(v: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(v.into())
-}
-fn n(v: impl ToString) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-fn conn_pk(id: &str) -> String {
-    format!("CONN#{id}")
-}
 fn batch_sk(slot: i64) -> String {
     format!("BATCH#{slot:012}")
-}
-fn key(pk: String, sk: &str) -> Item {
-    HashMap::from([("pk".into(), s(pk)), ("sk".into(), s(sk))])
-}
-
-fn str_of(item: &Item, name: &str) -> Result<String, InfraError> {
-    opt_str(item, name).ok_or_else(|| InfraError(format!("item lacks string attribute {name}")))
-}
-fn opt_str(item: &Item, name: &str) -> Option<String> {
-    item.get(name).and_then(|v| v.as_s().ok()).cloned()
-}
-fn opt_num(item: &Item, name: &str) -> Option<i64> {
-    item.get(name)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
-}
-fn num(item: &Item, name: &str) -> Result<i64, InfraError> {
-    opt_num(item, name).ok_or_else(|| InfraError(format!("item lacks number attribute {name}")))
-}
-fn boolean(item: &Item, name: &str) -> bool {
-    item.get(name)
-        .and_then(|v| v.as_bool().ok())
-        .copied()
-        .unwrap_or(false)
 }
 
 fn settings_item(st: &ImportSettings) -> Item {
@@ -135,7 +97,8 @@ fn settings_item(st: &ImportSettings) -> Item {
 }
 
 fn settings_from(item: &Item) -> Result<ImportSettings, InfraError> {
-    let state = str_of(item, "state")?;
+    let f = Fields(item);
+    let state = f.str("state")?;
     let mut cas_types = Vec::new();
     for raw in item
         .get("cas_types")
@@ -157,23 +120,20 @@ fn settings_from(item: &Item) -> Result<ImportSettings, InfraError> {
         })
         .unwrap_or_default();
     Ok(ImportSettings {
-        connection_id: str_of(item, "connection_id")?,
-        tenant_id: str_of(item, "tenant_id")?,
-        enabled: boolean(item, "enabled"),
+        connection_id: f.str("connection_id")?,
+        tenant_id: f.str("tenant_id")?,
+        enabled: f.boolean("enabled"),
         state: ImportState::parse(&state)
             .ok_or_else(|| InfraError(format!("unknown import state {state}")))?,
-        password_ciphertext: item
-            .get("password_ct")
-            .and_then(|v| v.as_b().ok())
-            .map(|b| b.as_ref().to_vec()),
+        password_ciphertext: f.blob("password_ct"),
         cas_types,
-        parse: boolean(item, "parse"),
-        cursor_ms: opt_num(item, "cursor_ms"),
+        parse: f.boolean("parse"),
+        cursor_ms: f.opt_num("cursor_ms"),
         imported,
-        next_run_at: opt_num(item, "next_run_at"),
-        last_run_at: opt_num(item, "last_run_at"),
-        last_result: opt_str(item, "last_result"),
-        version: num(item, "version")? as u64,
+        next_run_at: f.opt_num("next_run_at"),
+        last_run_at: f.opt_num("last_run_at"),
+        last_result: f.opt_str("last_result"),
+        version: f.num("version")? as u64,
     })
 }
 
@@ -197,19 +157,20 @@ fn batch_item(b: &ImportBatch) -> Item {
 }
 
 fn batch_from(item: &Item) -> Result<ImportBatch, InfraError> {
-    let delivery = str_of(item, "delivery")?;
+    let f = Fields(item);
+    let delivery = f.str("delivery")?;
     Ok(ImportBatch {
-        id: str_of(item, "batch_id")?,
-        tenant_id: str_of(item, "tenant_id")?,
-        connection_id: str_of(item, "connection_id")?,
-        slot: num(item, "slot")?,
-        created_at: num(item, "created_at")?,
-        event_type: str_of(item, "event_type")?,
-        data: str_of(item, "data")?,
+        id: f.str("batch_id")?,
+        tenant_id: f.str("tenant_id")?,
+        connection_id: f.str("connection_id")?,
+        slot: f.num("slot")?,
+        created_at: f.num("created_at")?,
+        event_type: f.str("event_type")?,
+        data: f.str("data")?,
         delivery: Delivery::parse(&delivery)
             .ok_or_else(|| InfraError(format!("unknown delivery {delivery}")))?,
-        attempts: num(item, "attempts")? as u32,
-        last_error: opt_str(item, "last_error"),
+        attempts: f.num("attempts")? as u32,
+        last_error: f.opt_str("last_error"),
     })
 }
 
@@ -234,16 +195,7 @@ fn settings_put(
 
 impl DynamoImports {
     async fn get(&self, key: Item) -> Result<Option<Item>, InfraError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(err)?;
-        Ok(out.item)
+        get_item(&self.client, &self.table, key).await
     }
 }
 
@@ -277,14 +229,7 @@ impl ImportStore for DynamoImports {
         .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(err(e)),
         }
     }
@@ -322,10 +267,7 @@ impl ImportStore for DynamoImports {
                     .update(
                         Update::builder()
                             .table_name(&self.table)
-                            .set_key(Some(key(
-                                format!("TENANT#{}", settings.tenant_id),
-                                "PROFILE",
-                            )))
+                            .set_key(Some(key(tenant_pk(&settings.tenant_id), TENANT_SK)))
                             .update_expression("SET credits = credits - :amount")
                             .condition_expression("attribute_exists(pk) AND credits >= :amount")
                             .expression_attribute_values(":amount", n(charge))
@@ -395,11 +337,12 @@ impl ImportStore for DynamoImports {
             .map_err(err)?;
         let mut due = Vec::new();
         for item in out.items() {
-            let pk = str_of(item, "pk")?;
+            let f = Fields(item);
+            let pk = f.str("pk")?;
             let Some(id) = pk.strip_prefix("CONN#") else {
                 continue;
             };
-            due.push((id.to_string(), num(item, "due_at")?));
+            due.push((id.to_string(), f.num("due_at")?));
         }
         let next = match out.last_evaluated_key() {
             Some(last) => {
@@ -452,14 +395,7 @@ impl ImportStore for DynamoImports {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
+            Err(e) if condition_failed(&e) => Ok(false),
             Err(e) => Err(err(e)),
         }
     }
@@ -531,26 +467,22 @@ impl ImportStore for DynamoImports {
     }
 
     async fn webhook(&self, tenant_id: &str) -> Result<Option<WebhookEndpoint>, InfraError> {
-        let Some(item) = self
-            .get(key(format!("TENANT#{tenant_id}"), WEBHOOK_SK))
-            .await?
-        else {
+        let Some(item) = self.get(key(tenant_pk(tenant_id), WEBHOOK_SK)).await? else {
             return Ok(None);
         };
+        let f = Fields(&item);
         Ok(Some(WebhookEndpoint {
             tenant_id: tenant_id.to_string(),
-            url: str_of(&item, "url")?,
-            secret_ciphertext: item
-                .get("secret_ct")
-                .and_then(|v| v.as_b().ok())
-                .map(|b| b.as_ref().to_vec())
+            url: f.str("url")?,
+            secret_ciphertext: f
+                .blob("secret_ct")
                 .ok_or_else(|| InfraError::new("webhook lacks its secret"))?,
-            created_at: num(&item, "created_at")?,
+            created_at: f.num("created_at")?,
         }))
     }
 
     async fn put_webhook(&self, webhook: &WebhookEndpoint) -> Result<(), InfraError> {
-        let mut item = key(format!("TENANT#{}", webhook.tenant_id), WEBHOOK_SK);
+        let mut item = key(tenant_pk(&webhook.tenant_id), WEBHOOK_SK);
         item.insert("url".into(), s(&webhook.url));
         item.insert(
             "secret_ct".into(),

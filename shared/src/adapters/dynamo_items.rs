@@ -1,81 +1,82 @@
-//! The table's items: keys, attribute codecs and the conversions of each record to and from
-//! its item (`dynamo`'s table layout).
+//! The table's items: keys, attribute codecs, the conversions of each record to and from its
+//! item (`dynamo`'s table layout), and the reads and conditional writes that `dynamo`,
+//! `dynamo_codes` and `dynamo_imports` share.
 
 use crate::domain::model::{
     ApiKeyRecord, CallbackFlow, Connection, ConnectionStatus, RateLimit, Tenant,
 };
 use crate::domain::ports::InfraError;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::str::FromStr;
 
-pub(super) type Item = HashMap<String, AttributeValue>;
+pub(in crate::adapters) type Item = HashMap<String, AttributeValue>;
 
-pub(super) fn err<E: std::error::Error + 'static, R: std::fmt::Debug>(
+pub(in crate::adapters) fn err<E: std::error::Error + 'static, R: std::fmt::Debug>(
     e: SdkError<E, R>,
 ) -> InfraError {
     InfraError(format!("dynamodb: {}", DisplayErrorContext(&e)))
 }
 
-pub(super) fn s(v: impl Into<String>) -> AttributeValue {
+pub(in crate::adapters) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-pub(super) fn n(v: impl ToString) -> AttributeValue {
+pub(in crate::adapters) fn n(v: impl ToString) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-pub(super) fn key(pk: String, sk: &str) -> Item {
+pub(in crate::adapters) fn key(pk: String, sk: &str) -> Item {
     HashMap::from([("pk".into(), s(pk)), ("sk".into(), s(sk))])
 }
 
-pub(super) fn tenant_pk(id: &str) -> String {
+pub(in crate::adapters) fn tenant_pk(id: &str) -> String {
     format!("TENANT#{id}")
 }
-pub(super) fn api_key_pk(hash: &str) -> String {
+pub(in crate::adapters) fn api_key_pk(hash: &str) -> String {
     format!("APIKEY#{hash}")
 }
-pub(super) fn state_pk(id: &str) -> String {
+pub(in crate::adapters) fn state_pk(id: &str) -> String {
     format!("OAUTH#{id}")
 }
-pub(super) fn conn_pk(id: &str) -> String {
+pub(in crate::adapters) fn conn_pk(id: &str) -> String {
     format!("CONN#{id}")
 }
-pub(super) const TENANT_SK: &str = "PROFILE";
-pub(super) const API_KEY_SK: &str = "APIKEY";
-pub(super) const STATE_SK: &str = "STATE";
-pub(super) const CONN_SK: &str = "CONNECTION";
+pub(in crate::adapters) const TENANT_SK: &str = "PROFILE";
+pub(in crate::adapters) const API_KEY_SK: &str = "APIKEY";
+pub(in crate::adapters) const STATE_SK: &str = "STATE";
+pub(in crate::adapters) const CONN_SK: &str = "CONNECTION";
 
-pub(super) fn email_sk(email: &str) -> String {
+pub(in crate::adapters) fn email_sk(email: &str) -> String {
     format!("EMAIL#{email}")
 }
 
 /// Reads typed attributes out of an item, naming what is missing.
-pub(super) struct Fields<'a>(pub(super) &'a Item);
+pub(in crate::adapters) struct Fields<'a>(pub(in crate::adapters) &'a Item);
 
 impl Fields<'_> {
-    pub(super) fn str(&self, name: &str) -> Result<String, InfraError> {
+    pub(in crate::adapters) fn str(&self, name: &str) -> Result<String, InfraError> {
         self.opt_str(name)
             .ok_or_else(|| InfraError(format!("item lacks string attribute {name}")))
     }
-    pub(super) fn opt_str(&self, name: &str) -> Option<String> {
+    pub(in crate::adapters) fn opt_str(&self, name: &str) -> Option<String> {
         self.0.get(name).and_then(|v| v.as_s().ok()).cloned()
     }
-    pub(super) fn num(&self, name: &str) -> Result<i64, InfraError> {
+    pub(in crate::adapters) fn num(&self, name: &str) -> Result<i64, InfraError> {
         self.opt_num(name)
             .ok_or_else(|| InfraError(format!("item lacks number attribute {name}")))
     }
-    pub(super) fn opt_num(&self, name: &str) -> Option<i64> {
+    pub(in crate::adapters) fn opt_num(&self, name: &str) -> Option<i64> {
         self.0
             .get(name)
             .and_then(|v| v.as_n().ok())
             .and_then(|v| v.parse().ok())
     }
-    pub(super) fn decimal(&self, name: &str) -> Result<Decimal, InfraError> {
+    pub(in crate::adapters) fn decimal(&self, name: &str) -> Result<Decimal, InfraError> {
         let raw = self
             .0
             .get(name)
@@ -85,13 +86,21 @@ impl Fields<'_> {
             .or_else(|_| Decimal::from_scientific(raw))
             .map_err(InfraError::new)
     }
-    pub(super) fn blob(&self, name: &str) -> Option<Vec<u8>> {
+    pub(in crate::adapters) fn blob(&self, name: &str) -> Option<Vec<u8>> {
         self.0
             .get(name)
             .and_then(|v| v.as_b().ok())
             .map(|b| b.as_ref().to_vec())
     }
-    pub(super) fn strings(&self, name: &str) -> Vec<String> {
+    /// A missing or non-boolean attribute reads as false.
+    pub(in crate::adapters) fn boolean(&self, name: &str) -> bool {
+        self.0
+            .get(name)
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false)
+    }
+    pub(in crate::adapters) fn strings(&self, name: &str) -> Vec<String> {
         self.0
             .get(name)
             .and_then(|v| v.as_l().ok())
@@ -100,11 +109,11 @@ impl Fields<'_> {
     }
 }
 
-pub(super) fn string_list(values: &[String]) -> AttributeValue {
+pub(in crate::adapters) fn string_list(values: &[String]) -> AttributeValue {
     AttributeValue::L(values.iter().map(|v| s(v.as_str())).collect())
 }
 
-pub(super) fn tenant_item(t: &Tenant) -> Item {
+pub(in crate::adapters) fn tenant_item(t: &Tenant) -> Item {
     let mut item = key(tenant_pk(&t.id), TENANT_SK);
     item.insert("tenant_id".into(), s(&t.id));
     item.insert("name".into(), s(&t.name));
@@ -121,7 +130,7 @@ pub(super) fn tenant_item(t: &Tenant) -> Item {
     item
 }
 
-pub(super) fn tenant_from(item: &Item) -> Result<Tenant, InfraError> {
+pub(in crate::adapters) fn tenant_from(item: &Item) -> Result<Tenant, InfraError> {
     let f = Fields(item);
     Ok(Tenant {
         id: f.str("tenant_id")?,
@@ -146,14 +155,14 @@ pub(super) fn tenant_from(item: &Item) -> Result<Tenant, InfraError> {
     })
 }
 
-pub(super) fn key_fields(item: &mut Item, k: &ApiKeyRecord) {
+pub(in crate::adapters) fn key_fields(item: &mut Item, k: &ApiKeyRecord) {
     item.insert("key_id".into(), s(&k.key_id));
     item.insert("tenant_id".into(), s(&k.tenant_id));
     item.insert("label".into(), s(&k.label));
     item.insert("created_at".into(), n(k.created_at));
 }
 
-pub(super) fn key_from(item: &Item) -> Result<ApiKeyRecord, InfraError> {
+pub(in crate::adapters) fn key_from(item: &Item) -> Result<ApiKeyRecord, InfraError> {
     let f = Fields(item);
     Ok(ApiKeyRecord {
         key_id: f.str("key_id")?,
@@ -165,7 +174,7 @@ pub(super) fn key_from(item: &Item) -> Result<ApiKeyRecord, InfraError> {
 }
 
 /// The two items of one key: by hash (for authentication) and under its tenant (for listing).
-pub(super) fn key_puts(
+pub(in crate::adapters) fn key_puts(
     table: &str,
     hash: &str,
     k: &ApiKeyRecord,
@@ -190,7 +199,7 @@ pub(super) fn key_puts(
     Ok([put(by_hash)?, put(listed)?])
 }
 
-pub(super) fn connection_item(c: &Connection) -> Item {
+pub(in crate::adapters) fn connection_item(c: &Connection) -> Item {
     let mut item = key(conn_pk(&c.id), CONN_SK);
     item.insert("connection_id".into(), s(&c.id));
     item.insert("tenant_id".into(), s(&c.tenant_id));
@@ -221,7 +230,7 @@ pub(super) fn connection_item(c: &Connection) -> Item {
     item
 }
 
-pub(super) fn connection_from(item: &Item) -> Result<Connection, InfraError> {
+pub(in crate::adapters) fn connection_from(item: &Item) -> Result<Connection, InfraError> {
     let f = Fields(item);
     let status = f.str("conn_status")?;
     Ok(Connection {
@@ -243,11 +252,54 @@ pub(super) fn connection_from(item: &Item) -> Result<Connection, InfraError> {
     })
 }
 
-pub(super) fn is_condition_failure_update(
-    e: &SdkError<UpdateItemError, impl std::fmt::Debug>,
+/// Whether a conditional write failed its condition (the write did nothing), whichever
+/// operation it was.
+pub(in crate::adapters) fn condition_failed<E: ProvideErrorMetadata, R>(
+    e: &SdkError<E, R>,
 ) -> bool {
-    matches!(
-        e.as_service_error(),
-        Some(UpdateItemError::ConditionalCheckFailedException(_))
-    )
+    e.as_service_error().and_then(ProvideErrorMetadata::code)
+        == Some("ConditionalCheckFailedException")
+}
+
+/// One item, read strongly consistent.
+pub(in crate::adapters) async fn get_item(
+    client: &Client,
+    table: &str,
+    key: Item,
+) -> Result<Option<Item>, InfraError> {
+    let out = client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(err)?;
+    Ok(out.item)
+}
+
+/// Deletes an item only if `condition` holds (over `values`) and answers what it held: of two
+/// concurrent takers exactly one gets the item. A missing item, or one the condition refuses,
+/// answers None and stays as it was.
+pub(in crate::adapters) async fn take_item(
+    client: &Client,
+    table: &str,
+    key: Item,
+    condition: &str,
+    values: Option<Item>,
+) -> Result<Option<Item>, InfraError> {
+    let result = client
+        .delete_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .condition_expression(condition)
+        .set_expression_attribute_values(values)
+        .return_values(ReturnValue::AllOld)
+        .send()
+        .await;
+    match result {
+        Ok(out) => Ok(Some(out.attributes.unwrap_or_default())),
+        Err(e) if condition_failed(&e) => Ok(None),
+        Err(e) => Err(err(e)),
+    }
 }
