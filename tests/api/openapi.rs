@@ -10,12 +10,12 @@ use crate::helpers::{DEMO_EMAIL, REDIRECT_URI, TestApp, venv_bin, workspace_root
 use crate::mailbox::{Mail, Mailboxes, days_ago};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use cas_inbox::api::imports::{
+    ImportRequest, ImportResponse, ImportsResponse, WebhookRequest, WebhookResponse,
+};
 use cas_inbox::api::{
     CasRequest, CasResponse, ConnectRequest, ConnectResponse, DisconnectResponse, ErrorBody,
     ParseRequest, Portfolio, StatusResponse, TokenRequest, TokenResponse,
-};
-use cas_inbox::domain::imports::api::{
-    ImportRequest, ImportResponse, ImportsResponse, WebhookRequest, WebhookResponse,
 };
 use cas_inbox::domain::model::RateLimit;
 use cas_inbox::domain::ports::Clock;

@@ -6,6 +6,8 @@
 /// The parsed portfolio is the parser crate's output shape.
 pub use cas_parser::model::*;
 
+pub mod imports;
+
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +63,7 @@ pub struct StatusResponse {
     pub reason: Option<String>,
     /// Scheduled imports of this inbox (absent when they were never set up).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub import: Option<crate::domain::imports::api::ImportStatus>,
+    pub import: Option<imports::ImportStatus>,
 }
 
 /// `POST /v4/inbox/cas` (its `Debug` hides the password).

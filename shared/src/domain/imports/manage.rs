@@ -1,14 +1,14 @@
 //! The tenant's side: turning imports on and off, setting the webhook, reading batches.
 
-use super::api::{
-    ImportEntry, ImportRequest, ImportResponse, ImportStatus, ImportsResponse, WebhookRequest,
-    WebhookResponse,
-};
 use super::model::{ImportSettings, ImportState, WebhookEndpoint};
 use super::run::event_body;
 use super::webhook::{check_url, new_secret};
 use super::{Imports, STATEMENT_PASSWORD, webhook_context};
 use crate::api::Outcome;
+use crate::api::imports::{
+    ImportEntry, ImportRequest, ImportResponse, ImportStatus, ImportsResponse, WebhookRequest,
+    WebhookResponse,
+};
 use crate::domain::cas_mail::parse_cas_type;
 use crate::domain::model::ConnectionStatus;
 use crate::domain::service::{Caller, reconsent_required, rfc3339, token_context};

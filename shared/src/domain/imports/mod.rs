@@ -8,7 +8,6 @@
 //! charge are one conditional DynamoDB transaction on the settings' version, so a redelivered
 //! or duplicated message can never import, charge or announce the same mails twice.
 
-pub mod api;
 pub mod dispatch;
 pub mod manage;
 pub mod model;
@@ -23,6 +22,7 @@ mod tests;
 
 use super::ports::EncryptionContext;
 use super::service::Inbox;
+use crate::api::imports::ImportStatus;
 use ports::{ImportStore, Queue, WebhookSender};
 use std::sync::Arc;
 
@@ -93,12 +93,12 @@ pub fn webhook_context(tenant_id: &str) -> EncryptionContext {
 pub async fn import_status(
     store: &dyn ImportStore,
     connection_id: &str,
-) -> Result<Option<api::ImportStatus>, crate::error::ApiError> {
+) -> Result<Option<ImportStatus>, crate::error::ApiError> {
     let settings = store
         .settings(connection_id)
         .await
         .map_err(crate::error::ApiError::internal)?;
-    Ok(settings.map(|s| api::ImportStatus {
+    Ok(settings.map(|s| ImportStatus {
         enabled: s.enabled,
         state: s.state.as_str().to_string(),
         last_run_at: s.last_run_at.map(super::service::rfc3339),

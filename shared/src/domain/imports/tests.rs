@@ -1,12 +1,12 @@
 //! Scheduled imports over the in-memory fakes.
 
-use super::api::{ImportRequest, WebhookRequest};
 use super::fakes::{MemImports, MemQueue, Received, ScriptedReceiver};
 use super::model::{Delivery, ImportState, Job};
 use super::ports::Sent;
 use super::run::{Outcome, RUN_COST};
 use super::webhook::sign;
 use super::{ImportConfig, Imports};
+use crate::api::imports::{ImportRequest, WebhookRequest};
 use crate::domain::credits::PARSE_COST;
 use crate::domain::fakes::{CONNECTION, MemStore, NOW, ScriptedMailbox, TENANT, pdf};
 use crate::domain::model::ConnectionStatus;

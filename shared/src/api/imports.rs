@@ -2,7 +2,7 @@
 //! `POST /v4/webhook`, `GET /v4/inbox/imports` and the `import` block of
 //! `POST /v4/inbox/status`.
 
-use crate::api::Outcome;
+use super::Outcome;
 use serde::{Deserialize, Serialize};
 
 /// `POST /v4/inbox/import` (its `Debug` hides the password).
