@@ -51,18 +51,30 @@ async fn list(
 ) {
     let mailbox = Arc::new(mailbox);
     let (inbox, store, caller, token) = inbox_with(mailbox.clone(), credits).await;
+    let (result, usage) = run_cas(&inbox, &caller, &token, &CasRequest::default(), deadline).await;
+    (result, usage, store.balance(), mailbox)
+}
+
+/// One `cas` call by `caller` with a fresh credit meter: its result and what the meter saw.
+async fn run_cas(
+    inbox: &Inbox,
+    caller: &Caller,
+    token: &str,
+    request: &CasRequest,
+    deadline: Option<Instant>,
+) -> (Result<CasResponse, ApiError>, CreditUsage) {
     let meter = CreditMeter::new(caller.tenant.credits);
     let result = inbox
         .cas(
-            &caller,
-            Some(&token),
-            &CasRequest::default(),
+            caller,
+            Some(token),
+            request,
             "https://api.example",
             deadline,
             &meter,
         )
         .await;
-    (result, meter.usage(), store.balance(), mailbox)
+    (result, meter.usage())
 }
 
 fn ten() -> Decimal {
@@ -265,18 +277,7 @@ async fn a_parse_the_deadline_cuts_off_is_not_billed() {
         ..CasRequest::default()
     };
     let deadline = Instant::now() + Duration::from_secs(20);
-    let meter = CreditMeter::new(caller.tenant.credits);
-    let result = inbox
-        .cas(
-            &caller,
-            Some(&token),
-            &request,
-            "https://x",
-            Some(deadline),
-            &meter,
-        )
-        .await;
-    let usage = meter.usage();
+    let (result, usage) = run_cas(&inbox, &caller, &token, &request, Some(deadline)).await;
     let listed = result.unwrap();
     assert_eq!(listed.count, 0);
     assert_eq!(listed.errors.len(), 1);
@@ -294,11 +295,7 @@ async fn a_parse_the_deadline_cuts_off_is_not_billed() {
         &[("a.pdf", statement)],
     );
     let (inbox, store, caller, token) = inbox_with(Arc::new(m), ten()).await;
-    let meter = CreditMeter::new(caller.tenant.credits);
-    let result = inbox
-        .cas(&caller, Some(&token), &request, "https://x", None, &meter)
-        .await;
-    let usage = meter.usage();
+    let (result, usage) = run_cas(&inbox, &caller, &token, &request, None).await;
     assert!(result.unwrap().files[0].parsed.is_some());
     let billed = LIST_COST + PARSE_COST;
     assert_eq!((usage.used, store.balance()), (billed, ten() - billed));
@@ -410,18 +407,7 @@ async fn a_listing_that_races_a_disconnect_leaves_no_files_and_costs_nothing() {
             .expect("the disconnect succeeds");
     }));
 
-    let meter = CreditMeter::new(caller.tenant.credits);
-    let result = inbox
-        .cas(
-            &caller,
-            Some(&token),
-            &CasRequest::default(),
-            "https://api.example",
-            None,
-            &meter,
-        )
-        .await;
-    let usage = meter.usage();
+    let (result, usage) = run_cas(&inbox, &caller, &token, &CasRequest::default(), None).await;
     assert_eq!(
         result.unwrap_err().code,
         ErrorCode::InvalidInboxToken,
@@ -453,17 +439,7 @@ async fn a_listing_without_a_disconnect_keeps_its_files() {
     let (mut inbox, _, caller, token) = inbox_with(mailbox, ten()).await;
     let files = Arc::new(crate::domain::fakes::MemFiles::default());
     inbox.files = files.clone();
-    let meter = CreditMeter::new(caller.tenant.credits);
-    let result = inbox
-        .cas(
-            &caller,
-            Some(&token),
-            &CasRequest::default(),
-            "https://api.example",
-            None,
-            &meter,
-        )
-        .await;
+    let (result, _) = run_cas(&inbox, &caller, &token, &CasRequest::default(), None).await;
     assert_eq!(result.unwrap().count, 1);
     assert_eq!(files.objects.lock().unwrap().len(), 1);
 }
@@ -498,11 +474,8 @@ async fn list_and_parse(
         password: Some("Demo@1234".into()),
         ..CasRequest::default()
     };
-    let meter = CreditMeter::new(caller.tenant.credits);
-    let result = inbox
-        .cas(&caller, Some(&token), &request, "https://x", None, &meter)
-        .await;
-    (result, meter.usage(), store.balance())
+    let (result, usage) = run_cas(&inbox, &caller, &token, &request, None).await;
+    (result, usage, store.balance())
 }
 
 /// A statement that cannot be parsed is listed with its `parse_error` and not billed; the

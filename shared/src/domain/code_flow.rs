@@ -134,8 +134,9 @@ impl Inbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::fakes::{CONNECTION, NOW, ScriptedMailbox, TENANT};
+    use crate::domain::fakes::{CONNECTION, MemStore, NOW, ScriptedMailbox, TENANT};
     use crate::domain::model::CallbackFlow;
+    use crate::domain::service::{Caller, Inbox};
     use crate::domain::test_inbox::inbox_with;
     use rust_decimal::Decimal;
     use std::sync::Arc;
@@ -154,6 +155,23 @@ mod tests {
         }
     }
 
+    /// The fakes' inbox with one code issued to its connection: the inbox, its store, the
+    /// tenant's caller and the code.
+    async fn with_code() -> (Inbox, Arc<MemStore>, Caller, String) {
+        let (inbox, store, caller, _) =
+            inbox_with(Arc::new(ScriptedMailbox::default()), Decimal::ONE).await;
+        let code = issue(&inbox).await;
+        (inbox, store, caller, code)
+    }
+
+    /// A code for the connection, issued with the app state `s1`.
+    async fn issue(inbox: &Inbox) -> String {
+        inbox
+            .issue_code(&state(Some("s1"), TENANT), CONNECTION, "a@gmail.com")
+            .await
+            .unwrap()
+    }
+
     fn request(code: &str, state: &str) -> TokenRequest {
         TokenRequest {
             code: Some(code.into()),
@@ -163,12 +181,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_code_is_exchanged_once_for_a_token_of_its_connection() {
-        let (inbox, store, caller, _) =
-            inbox_with(Arc::new(ScriptedMailbox::default()), Decimal::ONE).await;
-        let code = inbox
-            .issue_code(&state(Some("s1"), TENANT), CONNECTION, "a@gmail.com")
-            .await
-            .unwrap();
+        let (inbox, store, caller, code) = with_code().await;
         let stored: Vec<String> = store.codes.lock().unwrap().keys().cloned().collect();
         assert_eq!(
             stored,
@@ -189,12 +202,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_wrong_state_uses_the_code_up_and_bad_requests_are_refused() {
-        let (inbox, _, caller, _) =
-            inbox_with(Arc::new(ScriptedMailbox::default()), Decimal::ONE).await;
-        let code = inbox
-            .issue_code(&state(Some("s1"), TENANT), CONNECTION, "a@gmail.com")
-            .await
-            .unwrap();
+        let (inbox, _, caller, code) = with_code().await;
         let wrong = inbox.exchange_code(&caller, request(&code, "s2")).await;
         assert_eq!(wrong.unwrap_err().code, ErrorCode::StateMismatch);
         let right = inbox.exchange_code(&caller, request(&code, "s1")).await;
@@ -218,12 +226,7 @@ mod tests {
 
     #[tokio::test]
     async fn another_tenants_attempt_leaves_the_code_to_its_own_tenant() {
-        let (inbox, _, caller, _) =
-            inbox_with(Arc::new(ScriptedMailbox::default()), Decimal::ONE).await;
-        let code = inbox
-            .issue_code(&state(Some("s1"), TENANT), CONNECTION, "a@gmail.com")
-            .await
-            .unwrap();
+        let (inbox, _, caller, code) = with_code().await;
         let mut other = caller.clone();
         other.tenant.id = "tnt_other".into();
         let e = inbox.exchange_code(&other, request(&code, "s1")).await;
@@ -238,22 +241,14 @@ mod tests {
 
     #[tokio::test]
     async fn an_expired_code_or_a_gone_connection_gives_no_token() {
-        let (inbox, store, caller, _) =
-            inbox_with(Arc::new(ScriptedMailbox::default()), Decimal::ONE).await;
-        let code = inbox
-            .issue_code(&state(Some("s1"), TENANT), CONNECTION, "a@gmail.com")
-            .await
-            .unwrap();
+        let (inbox, store, caller, code) = with_code().await;
         for entry in store.codes.lock().unwrap().values_mut() {
             entry.expires_at = NOW;
         }
         let e = inbox.exchange_code(&caller, request(&code, "s1")).await;
         assert_eq!(e.unwrap_err().code, ErrorCode::CodeExpired);
 
-        let code = inbox
-            .issue_code(&state(Some("s1"), TENANT), CONNECTION, "a@gmail.com")
-            .await
-            .unwrap();
+        let code = issue(&inbox).await;
         store.connections.lock().unwrap().clear();
         let e = inbox.exchange_code(&caller, request(&code, "s1")).await;
         assert_eq!(e.unwrap_err().code, ErrorCode::InvalidCode);

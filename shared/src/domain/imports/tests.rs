@@ -60,7 +60,12 @@ async fn setup(mailbox: ScriptedMailbox, credits: Decimal) -> Setup {
 }
 
 fn two_statements() -> ScriptedMailbox {
-    let mut mailbox = ScriptedMailbox::default();
+    and_two_statements(ScriptedMailbox::default())
+}
+
+/// `mailbox` with the two statements of `two_statements` added, older than what it holds
+/// (the scripted mailbox dates mails newest first).
+fn and_two_statements(mut mailbox: ScriptedMailbox) -> ScriptedMailbox {
     mailbox.mail(
         "m1",
         CDSL,
@@ -187,19 +192,7 @@ async fn only_new_mails_are_fetched_on_the_next_run() {
         "Consolidated Account Statement - CAMS Mailback Request",
         &[("x.pdf", pdf("c"))],
     );
-    mailbox.mail(
-        "m1",
-        CDSL,
-        "CDSL CAS",
-        &[("Jan2025_AB12345678_TXN.pdf", pdf("a"))],
-    );
-    mailbox.mail(
-        "m2",
-        NSDL,
-        "NSDL CAS",
-        &[("NSDLe-CAS_1_JAN_2025.PDF", pdf("b"))],
-    );
-    let mailbox = Arc::new(mailbox);
+    let mailbox = Arc::new(and_two_statements(mailbox));
     let mut imports = s.imports.clone();
     imports.inbox.mailbox = mailbox.clone();
     let next = s.db.settings_of(CONNECTION).next_run_at.unwrap();
