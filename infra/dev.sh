@@ -50,7 +50,8 @@ cargo build --quiet -p functions
 cargo build --quiet -p cas-admin -p google-sandbox
 
 # Each service in its own process group (setsid) so Ctrl-C stops its children too.
-setsid "$bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$logs/moto.log" 2>&1 &
+# moto_server through infra/moto_server.py: SendMessage no longer slows as the queue fills.
+setsid "$bin/python" infra/moto_server.py -H 127.0.0.1 -p "$MOTO_PORT" >"$logs/moto.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$MOTO_PORT/moto-api/" moto "${pids[-1]}"
 

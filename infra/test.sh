@@ -16,8 +16,9 @@ cargo build -p functions
 # Also builds the binaries the integration tests start (google-sandbox).
 cargo test --workspace
 # The fixture generators, checked against the reference parser casparser; infra/stack: each
-# function's privileges in template.yaml against infra/privileges.yaml and the code's AWS calls.
-"$bin/python" -m pytest infra/fixtures infra/isin infra/stack -q
+# function's privileges in template.yaml against infra/privileges.yaml and the code's AWS calls;
+# infra/test_moto_server.py: the moto launcher's SQS fix (sending does not walk the queue).
+"$bin/python" -m pytest infra/fixtures infra/isin infra/stack infra/test_moto_server.py -q
 # The dependency graph against deny.toml: licences, banned crates (the legacy TLS stack, OpenSSL)
 # and sources, offline. Not advisories: RustSec's database is a git repository on GitHub, which
 # this project's machines cannot reach (deny.toml says more).

@@ -84,9 +84,12 @@ pub async fn wait_http(url: &str, what: &str) {
     panic!("{what} did not answer at {url}");
 }
 
+/// moto_server through infra/moto_server.py, which makes SendMessage's cost independent of the
+/// queue's length (moto 5.2.5 walks every queued message per message sent; the file says more).
 pub async fn start_moto() -> (Process, String) {
     let port = free_port();
-    let child = Command::new(venv_bin("moto_server"))
+    let child = Command::new(venv_bin("python"))
+        .arg(workspace_root().join("infra/moto_server.py"))
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -1,0 +1,118 @@
+"""infra/moto_server.py: SendMessage no longer evaluates `Queue.attributes` (which walks every
+message in the queue) per message, and answers as moto's own code does.
+
+Counts, not timings: `Queue.attributes` is wrapped with a counter while batches are sent."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+import boto3
+import pytest
+from moto import mock_aws
+import moto.sqs.models as sqs_models
+
+sys.path.insert(0, os.path.dirname(__file__))
+import moto_server  # noqa: E402
+
+ORIGINAL_SEND = sqs_models.SQSBackend.send_message
+
+
+@contextlib.contextmanager
+def counting_attributes():
+    """Counts evaluations of `Queue.attributes` inside the block."""
+    original = sqs_models.Queue.attributes
+    calls = [0]
+
+    def counted(queue):
+        calls[0] += 1
+        return original.fget(queue)
+
+    sqs_models.Queue.attributes = property(counted)
+    try:
+        yield calls
+    finally:
+        sqs_models.Queue.attributes = original
+
+
+@contextlib.contextmanager
+def send_message(implementation):
+    saved = sqs_models.SQSBackend.send_message
+    sqs_models.SQSBackend.send_message = implementation
+    try:
+        yield
+    finally:
+        sqs_models.SQSBackend.send_message = saved
+
+
+def patched_send():
+    with send_message(ORIGINAL_SEND):
+        moto_server.patch()
+        patched = sqs_models.SQSBackend.send_message
+    return patched
+
+
+def attribute_reads_while_sending(batches: int) -> int:
+    """`Queue.attributes` evaluations during `batches` SendMessageBatch calls of 10 messages."""
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="jobs")["QueueUrl"]
+        with counting_attributes() as calls:
+            for b in range(batches):
+                entries = [{"Id": str(i), "MessageBody": f"job {b}-{i}"} for i in range(10)]
+                assert not sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed")
+        count = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        assert count["Attributes"]["ApproximateNumberOfMessages"] == str(batches * 10)
+        return calls[0]
+
+
+def test_unpatched_moto_computes_every_attribute_for_every_message():
+    # What the patch is for (and proof the counter sees it): one full evaluation per message.
+    with send_message(ORIGINAL_SEND):
+        assert attribute_reads_while_sending(20) >= 200
+
+
+def test_patched_send_does_not_compute_the_attributes_per_message():
+    with send_message(patched_send()):
+        small = attribute_reads_while_sending(5)
+        large = attribute_reads_while_sending(40)
+    assert small == large == 0
+
+
+def test_the_patch_reads_what_attributes_would_answer():
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        backend = sqs_models.sqs_backends["123456789012"]["us-east-1"]
+        sqs.create_queue(QueueName="standard")
+        sqs.create_queue(QueueName="plain.fifo", Attributes={"FifoQueue": "true"})
+        url = sqs.create_queue(
+            QueueName="dedup.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+        )["QueueUrl"]
+        names = ["standard", "plain.fifo", "dedup.fifo"]
+        seen = [moto_server._content_based_deduplication(backend.get_queue(n)) for n in names]
+        assert seen == [backend.get_queue(n).attributes.get("ContentBasedDeduplication") for n in names]
+        assert seen == [None, "false", "true"]
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"ContentBasedDeduplication": "false"})
+        queue = backend.get_queue("dedup.fifo")
+        assert moto_server._content_based_deduplication(queue) == "false" == queue.attributes["ContentBasedDeduplication"]
+
+
+def test_content_based_deduplication_still_drops_a_repeated_fifo_body():
+    with send_message(patched_send()), mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(
+            QueueName="dedup.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+        )["QueueUrl"]
+        for _ in range(2):
+            sqs.send_message(QueueUrl=url, MessageBody="same", MessageGroupId="g")
+        sqs.send_message(QueueUrl=url, MessageBody="other", MessageGroupId="g")
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        assert sorted(m["Body"] for m in got) == ["other", "same"]
+
+
+def test_the_patch_refuses_a_moto_whose_send_message_changed(monkeypatch):
+    monkeypatch.setattr(moto_server, "READ", 'queue.attributes.get("NoSuchAttribute")')
+    with send_message(ORIGINAL_SEND), pytest.raises(RuntimeError, match="exactly once"):
+        moto_server.patch()
