@@ -71,11 +71,8 @@ impl DynamoStore {
             .set_expression_attribute_values(Some(values))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if condition_failed(&e) => Ok(()),
-            Err(e) => Err(err(e)),
-        }
+        // Whether it wrote or its condition failed, there is nothing more to do.
+        written(result).map(drop)
     }
 }
 
@@ -265,11 +262,7 @@ impl Store for DynamoStore {
                 update.update_expression("REMOVE rate_limit_requests, rate_limit_window_seconds")
             }
         };
-        match update.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(err(e)),
-        }
+        written(update.send().await)
     }
 
     async fn set_callback_flow(
@@ -304,15 +297,7 @@ impl Store for DynamoStore {
         codes::flow_attribute(&mut item, state.flow);
         item.insert("created_at".into(), n(state.created_at));
         item.insert("expires_at".into(), n(state.expires_at));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(err)?;
-        Ok(())
+        put_new(&self.client, &self.table, item).await
     }
 
     async fn take_oauth_state(&self, id: &str) -> Result<Option<OAuthState>, InfraError> {
@@ -495,11 +480,8 @@ impl Store for DynamoStore {
             .expression_attribute_values(":id", s(&connection.id))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if condition_failed(&e) => Ok(()),
-            Err(e) => Err(err(e)),
-        }
+        // Whether it wrote or its condition failed, there is nothing more to do.
+        written(result).map(drop)
     }
 }
 

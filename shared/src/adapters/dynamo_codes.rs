@@ -3,7 +3,7 @@
 //! `CODE`, removed by the table's TTL on `expires_at` if never exchanged.
 
 use super::{
-    DynamoStore, Fields, Item, TENANT_SK, condition_failed, err, key, n, s, take_item, tenant_pk,
+    DynamoStore, Fields, Item, TENANT_SK, key, n, put_new, s, take_item, tenant_pk, written,
 };
 use crate::domain::model::{AuthCode, CallbackFlow};
 use crate::domain::ports::InfraError;
@@ -47,11 +47,7 @@ impl DynamoStore {
             .expression_attribute_values(":f", s(flow.as_str()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(err(e)),
-        }
+        written(result)
     }
 
     pub(super) async fn write_auth_code(&self, code: &AuthCode) -> Result<(), InfraError> {
@@ -64,15 +60,7 @@ impl DynamoStore {
         }
         item.insert("created_at".into(), n(code.created_at));
         item.insert("expires_at".into(), n(code.expires_at));
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(err)?;
-        Ok(())
+        put_new(&self.client, &self.table, item).await
     }
 
     /// One conditional delete returning the old item: of two exchanges of one code exactly

@@ -13,7 +13,7 @@
 //! `PROFILE`, conditional on `credits >= charge`, as `DynamoStore::charge_credits` does).
 
 use super::dynamo::items::{
-    Fields, Item, TENANT_SK, condition_failed, conn_pk, err, get_item, key, n, s, tenant_pk,
+    Fields, Item, TENANT_SK, conn_pk, err, get_item, key, n, s, tenant_pk, written,
 };
 use crate::domain::cas_mail::parse_cas_type;
 use crate::domain::imports::dispatch::due_bucket;
@@ -227,11 +227,7 @@ impl ImportStore for DynamoImports {
         }
         .send()
         .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(err(e)),
-        }
+        written(result)
     }
 
     async fn commit(
@@ -393,11 +389,7 @@ impl ImportStore for DynamoImports {
             .expression_attribute_values(":pending", s(Delivery::Pending.as_str()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if condition_failed(&e) => Ok(false),
-            Err(e) => Err(err(e)),
-        }
+        written(result)
     }
 
     async fn record_delivery(&self, batch: &ImportBatch) -> Result<(), InfraError> {

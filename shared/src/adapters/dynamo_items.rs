@@ -261,6 +261,38 @@ pub(in crate::adapters) fn condition_failed<E: ProvideErrorMetadata, R>(
         == Some("ConditionalCheckFailedException")
 }
 
+/// A conditional write's outcome: true when it wrote, false when its condition failed.
+pub(in crate::adapters) fn written<O, E, R>(
+    result: Result<O, SdkError<E, R>>,
+) -> Result<bool, InfraError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(e) if condition_failed(&e) => Ok(false),
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// Puts an item that must not exist yet (its key is fresh randomness: a clash is an error).
+pub(in crate::adapters) async fn put_new(
+    client: &Client,
+    table: &str,
+    item: Item,
+) -> Result<(), InfraError> {
+    client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(pk)")
+        .send()
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
 /// One item, read strongly consistent.
 pub(in crate::adapters) async fn get_item(
     client: &Client,
