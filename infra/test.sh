@@ -19,14 +19,16 @@ cargo test --workspace
 # function's privileges in template.yaml against infra/privileges.yaml and the code's AWS calls;
 # infra/test_moto_server.py: the moto launcher's SQS fix (sending does not walk the queue).
 "$bin/python" -m pytest infra/fixtures infra/isin infra/stack infra/test_moto_server.py -q
-# The dependency graph against deny.toml: licences, banned crates (the legacy TLS stack, OpenSSL)
-# and sources, offline. Not advisories: RustSec's database is a git repository on GitHub, which
-# this project's machines cannot reach (deny.toml says more).
-if ! cargo deny --version >/dev/null 2>&1; then
-  echo "installing cargo-deny (one time)..." >&2
-  cargo install cargo-deny --locked
+# The dependency graph against deny.toml, offline: RustSec advisories (the snapshot in
+# infra/advisory-db; GitHub is out of reach here), licences, banned crates (the legacy TLS stack,
+# OpenSSL) and sources. cargo-deny 0.20: install.sh puts the database in the directory that
+# version derives from the database's URL.
+if ! cargo deny --version 2>/dev/null | grep -q '^cargo-deny 0\.20\.'; then
+  echo "installing cargo-deny 0.20 (one time)..." >&2
+  cargo install cargo-deny --version '~0.20.2' --locked
 fi
-cargo deny --offline check licenses bans sources
+infra/advisory-db/install.sh
+cargo deny --offline check advisories licenses bans sources
 "$bin/cfn-lint" template.yaml
 echo "template.yaml: cfn-lint clean"
 # checkov (its own venv, infra/requirements-checkov.txt): every finding fails, and each check the
