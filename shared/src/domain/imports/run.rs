@@ -54,17 +54,36 @@ impl From<InfraError> for Retry {
     }
 }
 
-/// Codes of a mail that could not be read this time but may be next time.
+/// Codes of a mail (or of one of its files) that failed for good: the same bytes fail the
+/// same way on every run, so the mail is done.
+const PERMANENT: [ErrorCode; 3] = [
+    ErrorCode::FileTooLarge,
+    ErrorCode::InvalidPdf,
+    ErrorCode::UnsupportedFormat,
+];
+
+/// Whether a mail with this error may be read another time: every code but the
+/// [`PERMANENT`] ones (Google failing or refusing, a grant refused for one call, our own
+/// failure, a code added later), so no mail is taken as done without having been read.
 fn transient(code: &str) -> bool {
-    code == ErrorCode::UpstreamError.as_str() || code == ErrorCode::Internal.as_str()
+    !PERMANENT.iter().any(|p| p.as_str() == code)
 }
 
 fn day_start_ms(date: &str) -> Option<i64> {
-    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+    day_start_ms_of(NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?)
+}
+
+fn day_start_ms_of(day: NaiveDate) -> Option<i64> {
     let midnight = ist()
         .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
         .single()?;
     Some(midnight.timestamp() * 1000)
+}
+
+/// The cursor whose next window starts where `query` starts (a window starts the day before
+/// its cursor's day).
+fn window_cursor(query: &CasQuery) -> Option<i64> {
+    day_start_ms_of(query.start + Days::new(1))
 }
 
 /// The slim `parsed` of an event's file: the total and whether it reconciled.
@@ -246,10 +265,20 @@ impl Imports {
                     .clone()
                     .map(|id| (id, query.end.format("%Y-%m-%d").to_string()))
             }));
+        // A mail left unread holds the cursor where it was, so the next window still holds
+        // it (its date is unknown when the mail itself could not be fetched); the mails done
+        // are in `imported` all the same, so they are not imported twice. A first run that
+        // leaves one pins its window's start.
+        let held = !unread.is_empty();
         for (id, date) in mails {
             let ms = day_start_ms(&date).unwrap_or(0);
             next.imported.insert(id, ms);
-            next.cursor_ms = Some(next.cursor_ms.map_or(ms, |c| c.max(ms)));
+            if !held {
+                next.cursor_ms = Some(next.cursor_ms.map_or(ms, |c| c.max(ms)));
+            }
+        }
+        if held && next.cursor_ms.is_none() {
+            next.cursor_ms = window_cursor(&query);
         }
         if let Some(cursor) = next.cursor_ms {
             // The next window starts the day before the cursor's day: older ids cannot recur.

@@ -8,13 +8,16 @@ use super::webhook::sign;
 use super::{ImportConfig, Imports};
 use crate::api::imports::{ImportRequest, WebhookRequest};
 use crate::domain::credits::PARSE_COST;
-use crate::domain::fakes::{CONNECTION, MemStore, NOW, ScriptedMailbox, TENANT, pdf};
+use crate::domain::fakes::{Behaviour, CONNECTION, MemStore, NOW, ScriptedMailbox, TENANT, pdf};
 use crate::domain::model::ConnectionStatus;
+use crate::domain::ports::{Clock, GoogleError};
 use crate::domain::service::Caller;
 use crate::domain::test_inbox::inbox_with;
 use crate::error::ErrorCode;
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 const CDSL: &str = "eCAS@cdslstatement.com";
 const NSDL: &str = "NSDL-CAS@nsdl.co.in";
@@ -114,6 +117,56 @@ fn enabled() -> ImportRequest {
         enabled: Some(true),
         ..ImportRequest::default()
     }
+}
+
+/// A clock the test moves.
+struct Hands(AtomicI64);
+
+impl Clock for Hands {
+    fn now(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Hands {
+    fn set(&self, at: i64) {
+        self.0.store(at, Ordering::SeqCst);
+    }
+}
+
+/// Two statements, 12 and 2 days old; fetching the older one does `older`.
+fn old_and_new(older: Behaviour) -> Arc<ScriptedMailbox> {
+    let mut mailbox = ScriptedMailbox::default();
+    mailbox.mail(
+        "new",
+        CDSL,
+        "CDSL CAS",
+        &[("Jan2025_AB12345678_TXN.pdf", pdf("new"))],
+    );
+    mailbox.mail_with(
+        "old",
+        NSDL,
+        "NSDL CAS",
+        &[("NSDLe-CAS_1_JAN_2025.PDF", pdf("old"))],
+        older,
+    );
+    mailbox.mails[0].0.internal_date_ms = (NOW - 2 * 86_400) * 1000;
+    mailbox.mails[1].0.internal_date_ms = (NOW - 12 * 86_400) * 1000;
+    Arc::new(mailbox)
+}
+
+/// The statements delivered so far, by message id: how many times each.
+fn delivered_statements(received: &[Received]) -> BTreeMap<String, usize> {
+    let mut seen = BTreeMap::new();
+    for (_, _, body) in received {
+        let event: serde_json::Value = serde_json::from_str(body).unwrap();
+        for file in event["data"]["files"].as_array().unwrap() {
+            *seen
+                .entry(file["message_id"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+    }
+    seen
 }
 
 fn header<'a>(headers: &'a [(&'static str, String)], name: &str) -> &'a str {
@@ -539,4 +592,46 @@ async fn settings_and_webhooks_refuse_bad_input() {
     assert_eq!(off.next_run_at, None);
     let status = s.imports.import_status(CONNECTION).await.unwrap().unwrap();
     assert!(!status.enabled);
+}
+
+#[tokio::test]
+async fn a_mail_google_failed_to_give_once_is_imported_by_a_later_run() {
+    // A 5xx (after the adapter's retries), or the access token refused for that one mail.
+    for failure in [
+        GoogleError::Unavailable("503".into()),
+        GoogleError::Unauthorized,
+    ] {
+        let s = setup(ScriptedMailbox::default(), Decimal::from(10)).await;
+        s.webhook().await;
+        let clock = Arc::new(Hands(AtomicI64::new(NOW)));
+        let mut imports = s.imports.clone();
+        imports.inbox.clock = clock.clone();
+        imports.inbox.mailbox = old_and_new(Behaviour::Fail(failure.clone()));
+        let slot = s.enable(enabled()).await;
+        assert!(matches!(
+            imports.run(CONNECTION, slot).await.unwrap(),
+            Outcome::Imported { files: 1, .. }
+        ));
+        let after_first = s.db.settings_of(CONNECTION);
+        assert!(!after_first.imported.contains_key("old"), "{failure}");
+
+        // Google answers again; the next slot comes (a day later, the window still holds it).
+        imports.inbox.mailbox = old_and_new(Behaviour::Answer);
+        let next = after_first.next_run_at.unwrap();
+        clock.set(next.max(NOW + 86_400));
+        let outcome = imports.run(CONNECTION, next).await.unwrap();
+        assert!(
+            matches!(outcome, Outcome::Imported { files: 1, .. }),
+            "{failure}: {outcome:?}"
+        );
+        let delivered = delivered_statements(&s.received());
+        assert_eq!(
+            delivered,
+            BTreeMap::from([("new".to_string(), 1), ("old".to_string(), 1)]),
+            "{failure}"
+        );
+        // Once both are in, the cursor moves on.
+        let settings = s.db.settings_of(CONNECTION);
+        assert!(settings.cursor_ms > after_first.cursor_ms, "{failure}");
+    }
 }
