@@ -1,6 +1,7 @@
 //! Connect → status → disconnect, as an app would run it.
 
 use crate::helpers::{DEMO_EMAIL, SECOND_EMAIL, TestApp, error_code};
+use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
@@ -296,4 +297,64 @@ async fn racing_callbacks_for_one_address_leave_one_live_connection() {
     assert_eq!(status(&app, &again.inbox_token).await.status(), 200);
     assert!(store.connection(&winner).await.unwrap().is_none());
     assert_eq!(status(&app, &first.inbox_token).await.status(), 401);
+}
+
+/// Scheduled imports go with the connection: after a disconnect the table holds nothing under
+/// it — neither the import settings (with the KMS-sealed statement password) nor the batches
+/// kept for `GET /v4/inbox/imports`.
+#[tokio::test]
+async fn a_disconnect_deletes_the_connections_import_settings_and_batches() {
+    use crate::imports_stack::stack;
+    use crate::mailbox::{Mail, Mailboxes, days_ago, pdf};
+
+    let mail = Mailboxes::new();
+    mail.add(
+        "cdsl.eml",
+        &Mail::new("eCAS@cdslstatement.com", "CDSL CAS", days_ago(3)).attach(
+            "NOV2025_AA12345678_TXN.pdf",
+            "application/pdf",
+            pdf("cdsl"),
+        ),
+    );
+    let stack = stack(&mail, "1,1").await;
+    let key = stack.app.api_key.clone();
+    let token = stack.app.connect_inbox().await.inbox_token;
+    let enable = serde_json::json!({"enabled": true, "password": "Demo@1234"});
+    let (status, body) = stack
+        .call("POST", "/v4/inbox/import", &key, Some(&token), Some(enable))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    stack.import_now(None).await;
+    let (status, body) = stack
+        .call("GET", "/v4/inbox/imports", &key, Some(&token), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["imports"].as_array().map(Vec::len), Some(1), "{body}");
+
+    let under_connections = |items: &[std::collections::HashMap<String, AttributeValue>]| {
+        let mut sks: Vec<String> = items
+            .iter()
+            .filter(
+                |i| matches!(i.get("pk"), Some(AttributeValue::S(pk)) if pk.starts_with("CONN#")),
+            )
+            .filter_map(|i| i.get("sk").and_then(|v| v.as_s().ok()).cloned())
+            .map(|sk| sk.split('#').next().unwrap_or_default().to_string())
+            .collect();
+        sks.sort();
+        sks
+    };
+    let before = under_connections(&stack.app.scan_table().await);
+    assert_eq!(
+        before,
+        ["BATCH", "CONNECTION", "IMPORT"],
+        "what a connection with imports holds"
+    );
+
+    let res = stack
+        .app
+        .post("/v4/inbox/disconnect", Some(&key), Some(&token), None)
+        .await;
+    assert_eq!(res.status(), 200);
+    let after = under_connections(&stack.app.scan_table().await);
+    assert!(after.is_empty(), "left under the connection: {after:?}");
 }

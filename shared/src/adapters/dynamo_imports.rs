@@ -52,8 +52,9 @@ impl DynamoImports {
     }
 }
 
+const BATCH_SK_PREFIX: &str = "BATCH#";
 fn batch_sk(slot: i64) -> String {
-    format!("BATCH#{slot:012}")
+    format!("{BATCH_SK_PREFIX}{slot:012}")
 }
 
 fn settings_item(st: &ImportSettings) -> Item {
@@ -456,6 +457,46 @@ impl ImportStore for DynamoImports {
         let next = (batches.len() > limit).then(|| batches[limit - 1].slot.to_string());
         batches.truncate(limit);
         Ok((batches, next))
+    }
+
+    async fn forget(&self, connection_id: &str) -> Result<(), InfraError> {
+        let pk = conn_pk(connection_id);
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk.clone(), SETTINGS_SK)))
+            .send()
+            .await
+            .map_err(err)?;
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :batch)")
+                .expression_attribute_values(":pk", s(pk.as_str()))
+                .expression_attribute_values(":batch", s(BATCH_SK_PREFIX))
+                .projection_expression("pk, sk")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(err)?;
+            for item in out.items() {
+                self.client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .set_key(Some(item.clone()))
+                    .send()
+                    .await
+                    .map_err(err)?;
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(());
+            }
+        }
     }
 
     async fn webhook(&self, tenant_id: &str) -> Result<Option<WebhookEndpoint>, InfraError> {

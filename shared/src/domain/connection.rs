@@ -284,11 +284,16 @@ impl Inbox {
             tracing::error!(tenant_id = %state.tenant_id, "connection index kept changing");
             return Err("server_error");
         };
-        // The replaced connection's fetched files go with it.
-        if let Some(old) = previous.filter(|old| *old != connection.id)
-            && let Err(e) = self.files.delete_prefix(&files_prefix(&old)).await
-        {
-            tracing::warn!(error = %e, "deleting a replaced connection's files failed");
+        // The replaced connection's fetched files and scheduled imports go with it (the
+        // statement password was encrypted for it alone: the new connection enables imports
+        // afresh).
+        if let Some(old) = previous.filter(|old| *old != connection.id) {
+            if let Err(e) = self.files.delete_prefix(&files_prefix(&old)).await {
+                tracing::warn!(error = %e, "deleting a replaced connection's files failed");
+            }
+            if let Err(e) = self.imports.forget(&old).await {
+                tracing::warn!(error = %e, "deleting a replaced connection's imports failed");
+            }
         }
         tracing::info!(tenant_id = %state.tenant_id, connection_id = %connection.id, "inbox connected");
         Ok((connection_id, email))
@@ -383,6 +388,12 @@ impl Inbox {
         // finishes after this sees the connection gone and deletes its own, `still_connected`).
         let prefix = files_prefix(&connection.id);
         self.files.delete_prefix(&prefix).await.map_err(internal)?;
+        // Scheduled imports' settings (the stored statement password) and kept batches, also
+        // before the connection: a failure leaves it for a retry.
+        self.imports
+            .forget(&connection.id)
+            .await
+            .map_err(internal)?;
         self.store
             .delete_connection(&connection)
             .await

@@ -1,9 +1,15 @@
 //! Replacing a connection through the callback, against the in-memory ports (milliseconds):
 //! the same Gmail address connected again by the same tenant supersedes the old connection,
-//! whose inbox_token stops working and whose stored files are deleted.
+//! whose inbox_token stops working and whose stored files and scheduled imports (settings with
+//! the statement password, kept batches) are deleted; a disconnect deletes them too.
 
 use super::*;
 use crate::domain::fakes::{CONNECTION, MemFiles, NOW, ScriptedMailbox, TENANT, pdf};
+use crate::domain::imports::fakes::MemImports;
+use crate::domain::imports::model::{
+    Delivery, ImportBatch, ImportSettings, ImportState, WebhookEndpoint,
+};
+use crate::domain::imports::ports::ImportStore;
 use crate::domain::ports::{AccessToken, FileStore, GoogleAccounts, GoogleTokens, Store};
 use crate::domain::stored_files::file_key;
 use crate::domain::test_inbox::inbox_with;
@@ -44,8 +50,47 @@ struct World {
     inbox: Inbox,
     store: Arc<crate::domain::fakes::MemStore>,
     files: Arc<MemFiles>,
+    imports: Arc<MemImports>,
     caller: Caller,
     old_token: String,
+}
+
+/// Imports set up for `connection` with a stored statement password, and one batch kept from
+/// a run whose delivery failed.
+async fn imports_of(db: &MemImports, connection: &str, tenant: &str) {
+    let settings = ImportSettings {
+        connection_id: connection.into(),
+        tenant_id: tenant.into(),
+        enabled: true,
+        state: ImportState::Active,
+        password_ciphertext: Some(b"sealed password".to_vec()),
+        cas_types: Vec::new(),
+        parse: true,
+        cursor_ms: None,
+        imported: Default::default(),
+        next_run_at: Some(NOW),
+        last_run_at: None,
+        last_result: None,
+        version: 1,
+    };
+    assert!(db.save_settings(&settings, None).await.unwrap());
+    let batch = ImportBatch {
+        id: format!("imp_{NOW}_{connection}"),
+        tenant_id: tenant.into(),
+        connection_id: connection.into(),
+        slot: NOW,
+        created_at: NOW,
+        event_type: "inbox.cas_imported".into(),
+        data: "{}".into(),
+        delivery: Delivery::Failed,
+        attempts: 5,
+        last_error: None,
+    };
+    db.state
+        .lock()
+        .unwrap()
+        .batches
+        .insert((connection.to_string(), NOW), (batch, 0));
 }
 
 /// `CONNECTION` reads `EMAIL` for `TENANT` and has a stored statement; another tenant has
@@ -56,18 +101,22 @@ async fn world() -> World {
     inbox.google = Arc::new(Consenting);
     let files = Arc::new(MemFiles::default());
     inbox.files = files.clone();
+    let imports = Arc::new(MemImports::new(store.clone()));
+    inbox.imports = imports.clone();
     caller.tenant.redirect_uris = vec![APP.into()];
     let mut other = store.connections.lock().unwrap()[CONNECTION].clone();
     (other.id, other.tenant_id) = ("conn-other".into(), "tnt_other".into());
     store.save_connection(&other, None).await.unwrap();
-    for connection in [CONNECTION, "conn-other"] {
+    for (connection, tenant) in [(CONNECTION, TENANT), ("conn-other", "tnt_other")] {
         let key = file_key(connection, "cdsl_20250101_00000000.pdf");
         files.put_if_absent(&key, &pdf(connection)).await.unwrap();
+        imports_of(&imports, connection, tenant).await;
     }
     World {
         inbox,
         store,
         files,
+        imports,
         caller,
         old_token,
     }
@@ -120,6 +169,13 @@ impl World {
         ids
     }
 
+    /// Whether `connection` has import settings or batches left.
+    fn has_imports(&self, connection: &str) -> bool {
+        let state = self.imports.state.lock().unwrap();
+        state.settings.contains_key(connection)
+            || state.batches.keys().any(|(id, _)| id == connection)
+    }
+
     fn has_files(&self, connection: &str) -> bool {
         let prefix = crate::domain::stored_files::files_prefix(connection);
         let objects = self.files.objects.lock().unwrap();
@@ -150,10 +206,42 @@ async fn connecting_the_same_gmail_again_replaces_the_connection_and_deletes_its
         !w.has_files(CONNECTION),
         "the old connection's files are gone"
     );
+    assert!(
+        !w.has_imports(CONNECTION),
+        "the old connection's import settings (its password) and batches are gone"
+    );
 
     // Another tenant's connection of the same address is not touched.
     assert_eq!(w.connections_of("tnt_other"), vec!["conn-other"]);
     assert!(w.has_files("conn-other"));
+    assert!(w.has_imports("conn-other"));
+}
+
+#[tokio::test]
+async fn a_disconnect_leaves_no_files_no_import_settings_and_no_batches() {
+    let w = world().await;
+    w.imports
+        .put_webhook(&WebhookEndpoint {
+            tenant_id: TENANT.into(),
+            url: "https://hooks.example.com/cas".into(),
+            secret_ciphertext: b"sealed".to_vec(),
+            created_at: NOW,
+        })
+        .await
+        .unwrap();
+    w.inbox
+        .disconnect(&w.caller, Some(&w.old_token))
+        .await
+        .expect("disconnected");
+    assert_eq!(w.connections_of(TENANT), Vec::<String>::new());
+    assert!(!w.has_files(CONNECTION));
+    assert!(
+        !w.has_imports(CONNECTION),
+        "the statement password and the kept batches went with the connection"
+    );
+    // The tenant's webhook is the tenant's, and other connections keep theirs.
+    assert!(w.imports.webhook(TENANT).await.unwrap().is_some());
+    assert!(w.has_imports("conn-other"));
 }
 
 /// Another callback for the same address saves between this one's read of the address index

@@ -46,6 +46,12 @@ impl ImportStore for MemImports {
     async fn settings(&self, id: &str) -> Result<Option<ImportSettings>, InfraError> {
         Ok(self.state.lock().unwrap().settings.get(id).cloned())
     }
+    async fn forget(&self, id: &str) -> Result<(), InfraError> {
+        let mut state = self.state.lock().unwrap();
+        state.settings.remove(id);
+        state.batches.retain(|(connection, _), _| connection != id);
+        Ok(())
+    }
     async fn save_settings(
         &self,
         s: &ImportSettings,

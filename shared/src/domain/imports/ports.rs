@@ -76,6 +76,11 @@ pub trait ImportStore: Send + Sync {
         after: Option<&str>,
     ) -> Result<(Vec<ImportBatch>, Option<String>), InfraError>;
     async fn webhook(&self, tenant_id: &str) -> Result<Option<WebhookEndpoint>, InfraError>;
+    /// Deletes the connection's import settings (its stored statement password with them)
+    /// and every batch it kept: a disconnected or replaced connection leaves nothing behind.
+    /// The settings go first, so a run in flight fails its commit (conditional on their
+    /// version) and cannot add a batch after the batches are gone.
+    async fn forget(&self, connection_id: &str) -> Result<(), InfraError>;
     async fn put_webhook(&self, webhook: &WebhookEndpoint) -> Result<(), InfraError>;
 }
 
