@@ -78,7 +78,10 @@ SECRET_FIELDS = {
     'download_links': ('DownloadLinkKey', 'DOWNLOAD_LINK_SECRET_ID'),
 }
 # Actions that use the key, whoever is granted them.
-KMS_USE = re.compile(r'^kms:(\*|Encrypt|Decrypt|ReEncrypt.*|GenerateDataKey.*|Re\*|G\*|E\*|D\*)$')
+# The actions that use the key, or hand its use to someone (a grant): only the function roles.
+KMS_USE = re.compile(
+    r'^kms:(\*|Encrypt|Decrypt|ReEncrypt.*|GenerateDataKey.*|CreateGrant|Create\*|Cr\*|C\*'
+    r'|Re\*|G\*|E\*|D\*)$')
 
 
 def as_list(v):
