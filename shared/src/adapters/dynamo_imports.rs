@@ -28,6 +28,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 pub const DUE_INDEX: &str = "due";
@@ -200,6 +201,24 @@ impl DynamoImports {
     }
 }
 
+/// The idempotency token of a run's commit (at most 36 characters): the connection, the
+/// version it moves from, the slot's batch, the run's time and the charge.
+fn commit_token(
+    settings: &ImportSettings,
+    expected: u64,
+    batch: Option<&ImportBatch>,
+    charge: Decimal,
+) -> String {
+    let named = format!(
+        "{}|{expected}|{}|{:?}|{:?}|{charge}",
+        settings.connection_id,
+        batch.map_or("", |b| b.id.as_str()),
+        settings.next_run_at,
+        settings.last_run_at,
+    );
+    hex::encode(&Sha256::digest(named.as_bytes())[..16])
+}
+
 #[async_trait]
 impl ImportStore for DynamoImports {
     async fn settings(&self, connection_id: &str) -> Result<Option<ImportSettings>, InfraError> {
@@ -274,9 +293,18 @@ impl ImportStore for DynamoImports {
                     .build(),
             );
         }
+        // The SDK retries a call whose answer was lost; without a token a retry of a
+        // transaction that did commit fails the version condition, and the run would take
+        // its own commit for another's. With one, DynamoDB answers the retry (same token,
+        // same items, within 10 minutes) as the first call was answered.
+        let tx = tx.client_request_token(commit_token(settings, expected, batch, charge));
         match tx.send().await {
             Ok(_) => Ok(Commit::Committed),
             Err(e) => match e.as_service_error() {
+                // The token was used for other items: another worker's run of this slot.
+                Some(TransactWriteItemsError::IdempotentParameterMismatchException(_)) => {
+                    Ok(Commit::Conflict)
+                }
                 Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
                     let failed: Vec<bool> = cancelled
                         .cancellation_reasons()

@@ -10,6 +10,7 @@ use crate::domain::ports::InfraError;
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
@@ -23,6 +24,9 @@ pub struct State {
 pub struct MemImports {
     pub state: Mutex<State>,
     pub tenants: Arc<MemStore>,
+    /// Commits whose answer is lost: written, then answered `Conflict` (a retried call
+    /// failing the condition its first attempt met).
+    pub lost_answers: AtomicUsize,
 }
 
 impl MemImports {
@@ -30,6 +34,7 @@ impl MemImports {
         Self {
             state: Mutex::new(State::default()),
             tenants,
+            lost_answers: AtomicUsize::new(0),
         }
     }
     pub fn settings_of(&self, id: &str) -> ImportSettings {
@@ -95,6 +100,12 @@ impl ImportStore for MemImports {
             state
                 .batches
                 .insert((b.connection_id.clone(), b.slot), (b.clone(), 0));
+        }
+        let lost = self
+            .lost_answers
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        if lost.is_ok() {
+            return Ok(Commit::Conflict);
         }
         Ok(Commit::Committed)
     }

@@ -319,7 +319,12 @@ impl Imports {
                     charged: charge,
                 })
             }
-            Commit::Conflict => Ok(Outcome::Skipped),
+            Commit::Conflict => {
+                // Another run of the slot committed, or this one did and its answer was lost:
+                // either way its batch may wait for a first delivery that nothing else makes.
+                self.deliver(connection_id, slot, false).await?;
+                Ok(Outcome::Skipped)
+            }
             Commit::InsufficientCredits => {
                 let mut paused = settings.clone();
                 paused.version += 1;
@@ -416,14 +421,12 @@ impl Imports {
         next.last_result = Some("reconsent_required".into());
         let data = json!({ "connection_id": connection.id, "email": connection.email });
         let batch = self.batch(connection, slot, EVENT_RECONSENT_REQUIRED, &data);
-        if self
-            .store
+        // Committed or not (a conflict may be this very commit, its answer lost), the
+        // slot's batch gets its first delivery if nothing made it yet.
+        self.store
             .commit(&next, settings.version, Some(&batch), Decimal::ZERO)
-            .await?
-            == Commit::Committed
-        {
-            self.deliver(&connection.id, slot, false).await?;
-        }
+            .await?;
+        self.deliver(&connection.id, slot, false).await?;
         Ok(Outcome::ReconsentRequired)
     }
 

@@ -635,3 +635,43 @@ async fn a_mail_google_failed_to_give_once_is_imported_by_a_later_run() {
         assert!(settings.cursor_ms > after_first.cursor_ms, "{failure}");
     }
 }
+
+#[tokio::test]
+async fn a_commit_whose_answer_was_lost_is_still_delivered_once() {
+    let s = setup(two_statements(), Decimal::from(10)).await;
+    s.webhook().await;
+    let slot = s.enable(enabled()).await;
+    // DynamoDB committed, the answer was lost, the SDK's retry failed the version condition.
+    s.db.lost_answers
+        .store(1, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        s.imports.run(CONNECTION, slot).await.unwrap(),
+        Outcome::Skipped
+    );
+    assert_eq!(s.db.all_batches().len(), 1);
+    assert_eq!(s.received().len(), 1, "the committed batch is delivered");
+    assert_eq!(s.db.all_batches()[0].delivery, Delivery::Delivered);
+    // The redelivered message finds it done.
+    s.imports.run(CONNECTION, slot).await.unwrap();
+    assert_eq!(s.received().len(), 1);
+    assert_eq!(s.store.balance(), Decimal::from(10) - RUN_COST);
+
+    // The same on the reconsent path.
+    let s = setup(two_statements(), Decimal::from(10)).await;
+    s.webhook().await;
+    let slot = s.enable(enabled()).await;
+    s.store
+        .connections
+        .lock()
+        .unwrap()
+        .get_mut(CONNECTION)
+        .unwrap()
+        .status = ConnectionStatus::Revoked;
+    s.db.lost_answers
+        .store(1, std::sync::atomic::Ordering::SeqCst);
+    s.imports.run(CONNECTION, slot).await.unwrap();
+    s.imports.run(CONNECTION, slot).await.unwrap();
+    let received = s.received();
+    assert_eq!(received.len(), 1, "the reconsent event is delivered once");
+    assert!(received[0].2.contains("inbox.reconsent_required"));
+}
