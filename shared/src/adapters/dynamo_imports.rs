@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | import settings and cursor | `CONN#<id>` | `IMPORT` |
 //! | import batch (one run's event) | `CONN#<id>` | `BATCH#<slot, 12 digits>` |
-//! | tenant webhook | `TENANT#<id>` | `WEBHOOK` |
+//! | tenant webhook | `WEBHOOK#<tenant id>` | `ENDPOINT` |
 //!
 //! The due index is the sparse GSI `due` (`due_pk` = `<YYYYMMDD>#<shard>`, `due_at` = the
 //! next run's time, keys only): only settings with a next run carry those attributes. A run's
@@ -33,7 +33,12 @@ use std::collections::BTreeMap;
 
 pub const DUE_INDEX: &str = "due";
 const SETTINGS_SK: &str = "IMPORT";
-const WEBHOOK_SK: &str = "WEBHOOK";
+/// The webhook has a partition of its own, apart from the tenant's `TENANT#` items (its
+/// profile: credits, redirect URIs): `imports_api`, which writes webhooks, may not write those.
+const WEBHOOK_SK: &str = "ENDPOINT";
+fn webhook_pk(tenant_id: &str) -> String {
+    format!("WEBHOOK#{tenant_id}")
+}
 /// Batches stay readable this long (DynamoDB TTL on `expires_at`).
 const BATCH_TTL_SECONDS: i64 = 30 * 86_400;
 const DUE_PAGE: i32 = 1_000;
@@ -528,7 +533,7 @@ impl ImportStore for DynamoImports {
     }
 
     async fn webhook(&self, tenant_id: &str) -> Result<Option<WebhookEndpoint>, InfraError> {
-        let Some(item) = self.get(key(tenant_pk(tenant_id), WEBHOOK_SK)).await? else {
+        let Some(item) = self.get(key(webhook_pk(tenant_id), WEBHOOK_SK)).await? else {
             return Ok(None);
         };
         let f = Fields(&item);
@@ -543,7 +548,7 @@ impl ImportStore for DynamoImports {
     }
 
     async fn put_webhook(&self, webhook: &WebhookEndpoint) -> Result<(), InfraError> {
-        let mut item = key(tenant_pk(&webhook.tenant_id), WEBHOOK_SK);
+        let mut item = key(webhook_pk(&webhook.tenant_id), WEBHOOK_SK);
         item.insert("url".into(), s(&webhook.url));
         item.insert(
             "secret_ct".into(),
