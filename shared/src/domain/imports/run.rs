@@ -80,6 +80,16 @@ fn day_start_ms_of(day: NaiveDate) -> Option<i64> {
     Some(midnight.timestamp() * 1000)
 }
 
+/// The first of `slot + k·wait` (k ≥ 1) after `now`. Counted from the slot, not from the
+/// worker's clock (a little after the dispatch that enqueued the run): `now + wait` would
+/// miss the dispatch `wait` later by those seconds and wait for the one after, so a daily
+/// run would come every 25 hours. A slot left long behind (a run that waited) does not
+/// bring runs closer together than `wait` either.
+pub(crate) fn next_slot(slot: i64, now: i64, wait: i64) -> i64 {
+    let wait = wait.max(1);
+    slot + ((now - slot).max(0) / wait + 1) * wait
+}
+
 /// The cursor whose next window starts where `query` starts (a window starts the day before
 /// its cursor's day).
 fn window_cursor(query: &CasQuery) -> Option<i64> {
@@ -248,13 +258,15 @@ impl Imports {
         next.version += 1;
         next.state = ImportState::Active;
         next.last_run_at = Some(now);
-        next.next_run_at = Some(
-            now + if unread.is_empty() {
+        next.next_run_at = Some(next_slot(
+            slot,
+            now,
+            if unread.is_empty() {
                 self.config.interval_seconds
             } else {
                 self.config.retry_soon_seconds
             },
-        );
+        ));
         let mails = files
             .iter()
             .map(|f| (f.message_id.clone(), f.message_date.clone()))
@@ -331,7 +343,7 @@ impl Imports {
                 paused.state = ImportState::PausedNoCredits;
                 paused.last_run_at = Some(now);
                 paused.last_result = Some("paused_no_credits".into());
-                paused.next_run_at = Some(now + self.config.paused_retry_seconds);
+                paused.next_run_at = Some(next_slot(slot, now, self.config.paused_retry_seconds));
                 self.store
                     .commit(&paused, settings.version, None, Decimal::ZERO)
                     .await?;

@@ -675,3 +675,55 @@ async fn a_commit_whose_answer_was_lost_is_still_delivered_once() {
     assert_eq!(received.len(), 1, "the reconsent event is delivered once");
     assert!(received[0].2.contains("inbox.reconsent_required"));
 }
+
+#[tokio::test]
+async fn runs_keep_to_the_hour_they_were_dispatched_at() {
+    // Dispatched at T (hourly), run a few seconds later: the next day's dispatch at T + 24 h
+    // finds the connection due (not the one an hour after that).
+    let s = setup(two_statements(), Decimal::from(10)).await;
+    let clock = Arc::new(Hands(AtomicI64::new(NOW)));
+    let mut imports = s.imports.clone();
+    imports.inbox.clock = clock.clone();
+    let slot = s.enable(enabled()).await;
+    assert_eq!(imports.dispatch().await.unwrap().enqueued, 1);
+    s.queue.take();
+    clock.set(NOW + 5);
+    assert!(matches!(
+        imports.run(CONNECTION, slot).await.unwrap(),
+        Outcome::Imported { .. }
+    ));
+    clock.set(NOW + 86_400);
+    assert_eq!(
+        imports.dispatch().await.unwrap().enqueued,
+        1,
+        "due a day later"
+    );
+    let next = s.db.settings_of(CONNECTION).next_run_at.unwrap();
+    assert_eq!(next, NOW + 86_400);
+
+    // A run that waited (the queue was long): still on the hour's grid, a day apart at least.
+    clock.set(NOW + 86_400 + 1_800);
+    imports.run(CONNECTION, next).await.unwrap();
+    assert_eq!(
+        s.db.settings_of(CONNECTION).next_run_at,
+        Some(NOW + 2 * 86_400)
+    );
+
+    // Paused for credits: tried again at the next hourly dispatch, not the one after.
+    let s = setup(two_statements(), Decimal::new(1, 1)).await;
+    let mut imports = s.imports.clone();
+    imports.inbox.clock = clock.clone();
+    clock.set(NOW);
+    let slot = s.enable(enabled()).await;
+    clock.set(NOW + 5);
+    assert_eq!(
+        imports.run(CONNECTION, slot).await.unwrap(),
+        Outcome::Paused
+    );
+    clock.set(NOW + 3_600);
+    assert_eq!(
+        imports.dispatch().await.unwrap().enqueued,
+        1,
+        "due an hour later"
+    );
+}
