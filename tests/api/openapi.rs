@@ -1,12 +1,14 @@
 //! openapi.yaml against the code as built: its examples are read by the API models and written
 //! back unchanged, its routes are the one route table (`routes::ROUTES`), its error codes are
-//! `ErrorCode`'s with their statuses; then schemathesis drives the local stack with it (no 5xx, every answer as the
-//! spec describes it), and real answers of every kind of statement validate against it.
+//! `ErrorCode`'s with their statuses; then schemathesis drives the local stack with it, the
+//! scheduled imports' function included (no 5xx, every answer as the spec describes it), and real
+//! answers of every kind of statement and of the import endpoints validate against it.
 //!
 //! `tests/api/openapi_check.py` reads the YAML (and checks it is valid OpenAPI 3.1 and that each
 //! example validates against its own schema); the rest happens here.
 
 use crate::helpers::{DEMO_EMAIL, REDIRECT_URI, TestApp, venv_bin, workspace_root};
+use crate::imports_stack;
 use crate::mailbox::{Mail, Mailboxes, days_ago};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -307,11 +309,9 @@ fn mailboxes() -> Mailboxes {
 /// The redirect URI of the spec's examples: registered, so its connect examples succeed.
 const EXAMPLE_REDIRECT_URI: &str = "https://yourapp.com/oauth/callback";
 
-/// A stack with the statements above, a tenant with credits, a rate limit schemathesis does
-/// not reach and the spec's example redirect URI, and a connected inbox: (app, API key, inbox
-/// token).
-async fn stack(mail: &Mailboxes) -> (TestApp, String, String) {
-    let app = TestApp::spawn_with(Some(mail.path())).await;
+/// In `app`: a tenant with credits, a rate limit schemathesis does not reach and the spec's
+/// example redirect URI, and a connected inbox of the statements above: (API key, inbox token).
+async fn tenant_with_inbox(app: &TestApp) -> (String, String) {
     let store = app.app.inbox.store.as_ref();
     let created = tenants::create_tenant(
         store,
@@ -332,7 +332,7 @@ async fn stack(mail: &Mailboxes) -> (TestApp, String, String) {
         .unwrap();
     let api_key = created.key.expose().to_string();
     let token = app.connect_inbox_as(&api_key, DEMO_EMAIL).await.inbox_token;
-    (app, api_key, token)
+    (api_key, token)
 }
 
 /// Validates each `(schema, value)` against the spec's component schema (openapi_check.py).
@@ -365,7 +365,9 @@ async fn validate_against_spec(cases: &[(&str, Value)]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_answers_of_every_kind_of_statement_are_what_the_spec_says() {
     let mail = mailboxes();
-    let (app, api_key, token) = stack(&mail).await;
+    let imports = imports_stack::stack(&mail, "1").await;
+    let app = &imports.app;
+    let (api_key, token) = tenant_with_inbox(app).await;
     let mut cases: Vec<(&str, Value)> = Vec::new();
     // Listed and parsed: the depository statements open with the PAN, the registrars' do not
     // (parse_error), the HTML "PDF" is an entry in errors.
@@ -422,6 +424,39 @@ async fn real_answers_of_every_kind_of_statement_are_what_the_spec_says() {
         .await
         .unwrap();
     cases.push(("StatusResponse", status));
+    // The scheduled imports' answers: a webhook on a loopback receiver, imports on with parsing,
+    // one run (its batch is on the imports page, which carries the import block).
+    let hook = imports_stack::receiver().await;
+    let webhook = imports
+        .call(
+            "POST",
+            "/v4/webhook",
+            &api_key,
+            None,
+            Some(json!({"url": hook.url})),
+        )
+        .await;
+    assert_eq!(webhook.0, 200, "{}", webhook.1);
+    let import = imports
+        .call(
+            "POST",
+            "/v4/inbox/import",
+            &api_key,
+            Some(&token),
+            Some(json!({"enabled": true, "parse": true, "password": "ABCDE1234F"})),
+        )
+        .await;
+    assert_eq!(import.0, 200, "{}", import.1);
+    imports.import_now(None).await;
+    let page = imports
+        .call("GET", "/v4/inbox/imports", &api_key, Some(&token), None)
+        .await;
+    assert_eq!(page.0, 200, "{}", page.1);
+    assert_eq!(page.1["count"], 1, "{}", page.1);
+    assert_eq!(page.1["imports"][0]["delivery"], "delivered", "{}", page.1);
+    cases.push(("WebhookResponse", webhook.1));
+    cases.push(("ImportResponse", import.1));
+    cases.push(("ImportsResponse", page.1));
     validate_against_spec(&cases).await;
 }
 
@@ -429,8 +464,9 @@ async fn real_answers_of_every_kind_of_statement_are_what_the_spec_says() {
 /// whole run stays within about a minute here.
 const MAX_EXAMPLES: &str = "25";
 
+/// Runs schemathesis against the front at `url`.
 async fn schemathesis(
-    app: &TestApp,
+    url: &str,
     api_key: &str,
     token: &str,
     filter: &[&str],
@@ -444,7 +480,7 @@ async fn schemathesis(
         // Its .hypothesis/ database and reports stay out of the tree.
         .current_dir(&dir)
         .env("NO_COLOR", "1")
-        .args(["run", spec_path().to_str().unwrap(), "--url", &app.base_url])
+        .args(["run", spec_path().to_str().unwrap(), "--url", url])
         .args(["-H", &format!("x-api-key: {api_key}")])
         .args(["-H", &format!("x-inbox-token: {token}")])
         .args(filter)
@@ -491,12 +527,14 @@ async fn schemathesis(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_spec() {
     let mail = mailboxes();
-    let (app, api_key, token) = stack(&mail).await;
+    // The scheduled-imports stack: the app's front, and the imports_api function's own front
+    // with what it needs (SQS and its dead-letter queue in moto, the imports store).
+    let imports = imports_stack::stack(&mail, "1").await;
+    let app = &imports.app;
+    let (api_key, token) = tenant_with_inbox(app).await;
     // Disconnect last: it ends the inbox token every other inbox operation is tried with.
-    // Not yet tried: the scheduled-import endpoints (tag `imports`), whose function needs
-    // SQS and its own stack (tests/api/imports_stack.rs), which this test's front lacks.
     let (ok, report, junit) = schemathesis(
-        &app,
+        &app.base_url,
         &api_key,
         &token,
         &[
@@ -508,8 +546,16 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_spec() {
     )
     .await;
     assert!(ok, "schemathesis:\n{report}");
+    let (ok, imports_report, imports_junit) = schemathesis(
+        &imports.front,
+        &api_key,
+        &token,
+        &["--include-tag", "imports"],
+    )
+    .await;
+    assert!(ok, "schemathesis (imports):\n{imports_report}");
     let (ok, more, more_junit) = schemathesis(
-        &app,
+        &app.base_url,
         &api_key,
         &token,
         &["--include-operation-id", "disconnect"],
@@ -517,13 +563,12 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_spec() {
     .await;
     assert!(ok, "schemathesis (disconnect):\n{more}");
     // It really tried every operation (its JUnit report has a test case per operation).
-    for route in routes::ROUTES
-        .iter()
-        .filter(|r| r.function != "imports_api")
-    {
+    for route in routes::ROUTES {
         let op = format!("{} {}", route.method, route.path);
         let report = if route.path == "/v4/inbox/disconnect" {
             &more_junit
+        } else if route.function == "imports_api" {
+            &imports_junit
         } else {
             &junit
         };

@@ -192,6 +192,13 @@ impl Imports {
                     ApiError::invalid_request(format!("limit must be 1 to {MAX_PAGE}"))
                 })?,
         };
+        // A page token is the slot (a number) of the previous page's last batch. Anything else
+        // is the caller's mistake, not the store's (schemathesis found `after=` answered 500).
+        if after.is_some_and(|raw| raw.parse::<i64>().is_err()) {
+            return Err(ApiError::invalid_request(
+                "after must be the next of a previous page",
+            ));
+        }
         let (batches, next) = self
             .store
             .batches(&connection.id, limit, after)

@@ -277,6 +277,20 @@ async fn only_new_mails_are_fetched_on_the_next_run() {
 }
 
 #[tokio::test]
+async fn a_page_token_that_no_page_gave_is_the_callers_mistake() {
+    let s = setup(two_statements(), Decimal::from(10)).await;
+    s.enable(enabled()).await;
+    for after in ["", "abc", "1.5", "99999999999999999999"] {
+        let e = s
+            .imports
+            .list_imports(&s.caller, Some(&s.token), None, Some(after))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidRequest, "{after:?}");
+    }
+}
+
+#[tokio::test]
 async fn two_workers_on_one_slot_commit_once() {
     let s = setup(two_statements(), Decimal::from(10)).await;
     s.webhook().await;
