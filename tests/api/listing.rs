@@ -5,7 +5,7 @@ use crate::mailbox::{DEMO, Mail, Mailboxes, days_ago, gmail_auth, pdf};
 use chrono::FixedOffset;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 const CAMS_SUBJECT: &str = "Consolidated Account Statement - CAMS Mailback Request";
 const CAMS_FILE: &str = "AB12345678_01012025-31122025_CP123456789_15012026164515.pdf";
@@ -514,8 +514,39 @@ async fn the_same_attachment_is_stored_once_and_disconnect_removes_the_files() {
     let mail = investor_mailbox();
     let app = TestApp::spawn_with(Some(mail.path())).await;
     let connected = app.connect_inbox().await;
+    let s3 = cas_inbox::adapters::s3_client(&app.sdk);
+    // When each stored object was last written (the bucket deletes it a day after that).
+    let written = || async {
+        let listed = s3
+            .list_objects_v2()
+            .bucket(&app.config.files_bucket)
+            .prefix("temp/")
+            .send()
+            .await
+            .unwrap();
+        listed
+            .contents()
+            .iter()
+            .map(|o| (o.key().unwrap().to_string(), *o.last_modified().unwrap()))
+            .collect::<BTreeMap<_, _>>()
+    };
     let first = files_of(list(&app, &connected.inbox_token, None).await).await;
+    let written_first = written().await;
+    // S3's modification times have whole seconds.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let second = files_of(list(&app, &connected.inbox_token, None).await).await;
+    let written_second = written().await;
+    assert_eq!(
+        written_first.keys().collect::<Vec<_>>(),
+        written_second.keys().collect::<Vec<_>>()
+    );
+    for (key, at) in &written_first {
+        assert!(
+            written_second[key] > *at,
+            "{key} was not written again: a new 24-hour link would point at a file the bucket \
+             may delete a day after the first listing"
+        );
+    }
     let names = |files: &[Value]| -> BTreeSet<String> {
         files
             .iter()
@@ -523,7 +554,6 @@ async fn the_same_attachment_is_stored_once_and_disconnect_removes_the_files() {
             .collect()
     };
     assert_eq!(names(&first), names(&second));
-    let s3 = cas_inbox::adapters::s3_client(&app.sdk);
     let stored = s3
         .list_objects_v2()
         .bucket(&app.config.files_bucket)

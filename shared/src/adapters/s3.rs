@@ -31,10 +31,7 @@ fn err(what: &str, e: impl std::error::Error + 'static) -> InfraError {
 
 #[async_trait]
 impl FileStore for S3Files {
-    async fn put_if_absent(&self, key: &str, bytes: &[u8]) -> Result<(), InfraError> {
-        if self.exists(key).await? {
-            return Ok(());
-        }
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), InfraError> {
         self.client
             .put_object()
             .bucket(&self.bucket)

@@ -527,7 +527,8 @@ impl Inbox {
         let arrived = DateTime::from_timestamp(message.internal_date_ms / 1000, 0)
             .unwrap_or_default()
             .with_timezone(&ist());
-        // Named by content: the same attachment pulled twice is the same object.
+        // Named by content: the same attachment pulled twice is the same object (written again,
+        // so that its day in the bucket starts with this link's).
         let filename = format!(
             "{}_{}_{}.pdf",
             cas_type.as_str(),
@@ -535,7 +536,7 @@ impl Inbox {
             &sha256_hex(bytes)[..8]
         );
         self.files
-            .put_if_absent(&file_key(&connection.id, &filename), bytes)
+            .put(&file_key(&connection.id, &filename), bytes)
             .await
             .map_err(ApiError::internal)?;
         let expires = self.clock.now() + LINK_TTL_SECONDS;

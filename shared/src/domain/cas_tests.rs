@@ -394,11 +394,7 @@ async fn a_listing_that_races_a_disconnect_leaves_no_files_and_costs_nothing() {
         crate::domain::fakes::CONNECTION,
         "cdsl_20251001_00000000.pdf",
     );
-    inbox
-        .files
-        .put_if_absent(&earlier, &pdf("earlier"))
-        .await
-        .unwrap();
+    inbox.files.put(&earlier, &pdf("earlier")).await.unwrap();
     let (other, other_caller, other_token) = (inbox.clone(), caller.clone(), token.clone());
     *mailbox.on_attachment.lock().unwrap() = Some(Box::pin(async move {
         other

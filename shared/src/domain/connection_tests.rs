@@ -109,7 +109,7 @@ async fn world() -> World {
     store.save_connection(&other, None).await.unwrap();
     for (connection, tenant) in [(CONNECTION, TENANT), ("conn-other", "tnt_other")] {
         let key = file_key(connection, "cdsl_20250101_00000000.pdf");
-        files.put_if_absent(&key, &pdf(connection)).await.unwrap();
+        files.put(&key, &pdf(connection)).await.unwrap();
         imports_of(&imports, connection, tenant).await;
     }
     World {
@@ -253,7 +253,7 @@ async fn a_callback_that_loses_a_race_reads_again_and_replaces_the_winner() {
     let mut winner = w.store.connections.lock().unwrap()[CONNECTION].clone();
     winner.id = "conn-winner".into();
     let key = file_key(&winner.id, "nsdl_20250101_00000000.pdf");
-    w.files.put_if_absent(&key, &pdf("winner")).await.unwrap();
+    w.files.put(&key, &pdf("winner")).await.unwrap();
     *w.store.interloper.lock().unwrap() = Some(winner);
 
     let new_token = w.reconnect().await;

@@ -387,12 +387,11 @@ pub struct MemFiles {
 
 #[async_trait]
 impl FileStore for MemFiles {
-    async fn put_if_absent(&self, key: &str, bytes: &[u8]) -> Result<(), InfraError> {
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), InfraError> {
         self.objects
             .lock()
             .unwrap()
-            .entry(key.to_string())
-            .or_insert_with(|| bytes.to_vec());
+            .insert(key.to_string(), bytes.to_vec());
         Ok(())
     }
     async fn exists(&self, key: &str) -> Result<bool, InfraError> {

@@ -304,8 +304,11 @@ pub trait Mailbox: Send + Sync {
 /// Where fetched statements wait for their download (S3, under a prefix that expires).
 #[async_trait]
 pub trait FileStore: Send + Sync {
-    /// Stores `bytes` under `key` unless an object is already there (same content by naming).
-    async fn put_if_absent(&self, key: &str, bytes: &[u8]) -> Result<(), InfraError>;
+    /// Stores `bytes` under `key`, replacing what is there (the same content: keys name their
+    /// content). Writing again is the point: the bucket deletes a file a day after it was
+    /// written, so each link handed out for a file restarts its day and the file outlives the
+    /// link (an older file kept as it was could vanish hours into a new 24-hour link).
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<(), InfraError>;
     async fn exists(&self, key: &str) -> Result<bool, InfraError>;
     /// The object's bytes, or None when it is gone.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, InfraError>;
