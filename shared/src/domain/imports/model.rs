@@ -60,7 +60,8 @@ pub struct ImportSettings {
     /// is what the due index holds, and what a queued run names as its `slot`.
     pub next_run_at: Option<i64>,
     pub last_run_at: Option<i64>,
-    /// `imported`, `nothing_new`, `paused_no_credits` or `reconsent_required`.
+    /// `imported`, `nothing_new`, `paused_no_credits`, `reconsent_required` or `failed` (the
+    /// run could not finish; it is due again later, backing off).
     pub last_result: Option<String>,
     pub version: u64,
 }

@@ -40,7 +40,12 @@ pub enum Outcome {
     Skipped,
     /// A delivery attempt was made (or was not due).
     Delivery,
+    /// The run failed; its next run is due later (with backoff), `last_result` says `failed`.
+    Failed,
 }
+
+/// `last_result` of a run that failed.
+const FAILED: &str = "failed";
 
 /// A job that must be tried again (SQS redelivers it after its visibility timeout; after
 /// the queue's maxReceiveCount it goes to the dead-letter queue).
@@ -217,16 +222,71 @@ impl Imports {
         if connection.status == ConnectionStatus::Revoked {
             return self.reconsent(&settings, &connection, slot).await;
         }
-        let query = self.query(&settings);
+        match self.import(&settings, &connection, slot).await {
+            Err(e) => self.failed(&settings, slot, e).await,
+            done => done,
+        }
+    }
+
+    /// A run that failed (Google down, the password's key or the table unreachable) moves its
+    /// next run on, with backoff, and says so in `last_result`: left at its slot it would be
+    /// dispatched again only while the slot's day is within the dispatcher's look-back, then
+    /// never, while its status still read enabled and active. The first failure is due again
+    /// `retry_soon_seconds` later, each next one twice as long after the last (the time from
+    /// the last failed run to this slot), at most `interval_seconds`; the dispatch after that
+    /// runs it. If even that cannot be written, SQS tries the job again.
+    async fn failed(
+        &self,
+        settings: &ImportSettings,
+        slot: i64,
+        error: Retry,
+    ) -> Result<Outcome, Retry> {
+        let now = self.inbox.clock.now();
+        let retry = self.config.retry_soon_seconds.max(1);
+        let interval = self.config.interval_seconds.max(retry);
+        let wait = match settings.last_run_at {
+            Some(last) if settings.last_result.as_deref() == Some(FAILED) => {
+                (2 * (slot - last)).clamp(retry, interval)
+            }
+            _ => retry,
+        };
+        let mut next = settings.clone();
+        next.version += 1;
+        next.last_run_at = Some(now);
+        next.last_result = Some(FAILED.into());
+        next.next_run_at = Some(now + wait);
+        match self
+            .store
+            .save_settings(&next, Some(settings.version))
+            .await
+        {
+            Ok(true) => {
+                tracing::warn!(connection_id = %settings.connection_id, error = %error, next_run_at = ?next.next_run_at, "import run failed");
+                Ok(Outcome::Failed)
+            }
+            _ => Err(error),
+        }
+    }
+
+    /// The run's work once the connection is known to be live: list what is new, parse it,
+    /// commit, deliver.
+    async fn import(
+        &self,
+        settings: &ImportSettings,
+        connection: &Connection,
+        slot: i64,
+    ) -> Result<Outcome, Retry> {
+        let connection_id = connection.id.as_str();
+        let query = self.query(settings);
         let known: BTreeSet<String> = settings.imported.keys().cloned().collect();
         let listed = match self
             .inbox
-            .gather_new(&connection, &query, &known, &self.config.link_base)
+            .gather_new(connection, &query, &known, &self.config.link_base)
             .await
         {
             Ok(listed) => listed,
             Err(e) if e.code == ErrorCode::ReconsentRequired => {
-                return self.reconsent(&settings, &connection, slot).await;
+                return self.reconsent(settings, connection, slot).await;
             }
             Err(e) => return Err(Retry(format!("{}: {}", e.code.as_str(), e.msg))),
         };
@@ -248,7 +308,7 @@ impl Imports {
             .filter(|e| e.message_id.as_ref().is_none_or(|id| !unread.contains(id)))
             .collect();
         let parsed = if settings.parse && !files.is_empty() {
-            self.parse_all(&settings, &mut files).await?
+            self.parse_all(settings, &mut files).await?
         } else {
             0
         };
@@ -317,7 +377,7 @@ impl Imports {
             "count": files.len(),
             "errors": errors,
         });
-        let batch = self.batch(&connection, slot, EVENT_CAS_IMPORTED, &data);
+        let batch = self.batch(connection, slot, EVENT_CAS_IMPORTED, &data);
         match self
             .store
             .commit(&next, settings.version, Some(&batch), charge)

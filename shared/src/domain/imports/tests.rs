@@ -741,3 +741,51 @@ async fn runs_keep_to_the_hour_they_were_dispatched_at() {
         "due an hour later"
     );
 }
+
+#[tokio::test]
+async fn a_connection_whose_runs_keep_failing_stays_on_the_schedule() {
+    // Gmail's search fails for ten days (longer than the dispatcher looks back), then works.
+    let s = setup(ScriptedMailbox::default(), Decimal::from(10)).await;
+    s.webhook().await;
+    let clock = Arc::new(Hands(AtomicI64::new(NOW)));
+    let mut imports = s.imports.clone();
+    imports.inbox.clock = clock.clone();
+    let mut down = two_statements();
+    down.search = Some(Behaviour::Fail(GoogleError::Unavailable("503".into())));
+    let down = Arc::new(down);
+    imports.inbox.mailbox = down.clone();
+    s.enable(enabled()).await;
+    let mut runs_per_day = [0usize; 10];
+    let mut outcomes = Vec::new();
+    for hour in 0..24 * 10 {
+        clock.set(NOW + hour * 3_600);
+        imports.dispatch().await.unwrap();
+        for (job, _) in s.queue.take() {
+            outcomes.push(imports.handle(&job).await.ok());
+            runs_per_day[hour as usize / 24] += 1;
+        }
+    }
+    // Backing off (hours 0, 1, 2, 3, 5, 9, 17, then daily), never dropped.
+    assert!(runs_per_day.iter().all(|n| *n >= 1), "{runs_per_day:?}");
+    assert!(runs_per_day[0] <= 8, "{runs_per_day:?}");
+    assert!(
+        runs_per_day[2..].iter().all(|n| *n == 1),
+        "{runs_per_day:?}"
+    );
+
+    // Google is back: within a day the statements are delivered.
+    imports.inbox.mailbox = Arc::new(two_statements());
+    for hour in 24 * 10..24 * 11 {
+        clock.set(NOW + hour * 3_600);
+        imports.dispatch().await.unwrap();
+        for (job, _) in s.queue.take() {
+            imports.handle(&job).await.unwrap();
+        }
+    }
+    assert_eq!(
+        delivered_statements(&s.received()),
+        BTreeMap::from([("m1".to_string(), 1), ("m2".to_string(), 1)])
+    );
+    let settings = s.db.settings_of(CONNECTION);
+    assert_eq!(settings.last_result.as_deref(), Some("imported"));
+}
