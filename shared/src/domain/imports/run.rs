@@ -278,6 +278,20 @@ impl Imports {
     ) -> Result<Outcome, Retry> {
         let connection_id = connection.id.as_str();
         let query = self.query(settings);
+        if settings.state == ImportState::PausedNoCredits {
+            // The paused run found new statements and nothing was imported since: this one
+            // finds them again and costs RUN_COST at least. Below that, it stays paused
+            // without fetching or parsing anything.
+            let balance = self
+                .inbox
+                .store
+                .tenant(&settings.tenant_id)
+                .await?
+                .map_or(Decimal::ZERO, |t| t.credits);
+            if balance < RUN_COST {
+                return self.pause(settings, slot, &query).await;
+            }
+        }
         let known: BTreeSet<String> = settings.imported.keys().cloned().collect();
         let listed = match self
             .inbox
@@ -398,19 +412,35 @@ impl Imports {
                 Ok(Outcome::Skipped)
             }
             Commit::InsufficientCredits => {
-                let mut paused = settings.clone();
-                paused.version += 1;
-                paused.state = ImportState::PausedNoCredits;
-                paused.last_run_at = Some(now);
-                paused.last_result = Some("paused_no_credits".into());
-                paused.next_run_at = Some(next_slot(slot, now, self.config.paused_retry_seconds));
-                self.store
-                    .commit(&paused, settings.version, None, Decimal::ZERO)
-                    .await?;
                 tracing::info!(connection_id, %charge, "import paused: not enough credits");
-                Ok(Outcome::Paused)
+                self.pause(settings, slot, &query).await
             }
         }
+    }
+
+    /// Nothing imported (the cursor stays; a first run's window keeps the start it had, so
+    /// what it found does not slide out of the 30 days while the tenant is out of credits):
+    /// tried again `paused_retry_seconds` after the slot.
+    async fn pause(
+        &self,
+        settings: &ImportSettings,
+        slot: i64,
+        query: &CasQuery,
+    ) -> Result<Outcome, Retry> {
+        let now = self.inbox.clock.now();
+        let mut paused = settings.clone();
+        paused.version += 1;
+        paused.state = ImportState::PausedNoCredits;
+        paused.last_run_at = Some(now);
+        paused.last_result = Some("paused_no_credits".into());
+        paused.next_run_at = Some(next_slot(slot, now, self.config.paused_retry_seconds));
+        if paused.cursor_ms.is_none() {
+            paused.cursor_ms = window_cursor(query);
+        }
+        self.store
+            .commit(&paused, settings.version, None, Decimal::ZERO)
+            .await?;
+        Ok(Outcome::Paused)
     }
 
     /// Parses every file with the stored password; returns how many parsed.

@@ -789,3 +789,56 @@ async fn a_connection_whose_runs_keep_failing_stays_on_the_schedule() {
     let settings = s.db.settings_of(CONNECTION);
     assert_eq!(settings.last_result.as_deref(), Some("imported"));
 }
+
+#[tokio::test]
+async fn a_paused_connection_waits_for_credits_without_fetching_or_losing_its_window() {
+    // A first run out of credits finds a statement 29 days old, then waits three days.
+    let mut mailbox = two_statements();
+    mailbox.mails[1].0.internal_date_ms = (NOW - 29 * 86_400) * 1000;
+    let mailbox = Arc::new(mailbox);
+    let s = setup(ScriptedMailbox::default(), Decimal::new(1, 1)).await;
+    s.webhook().await;
+    let clock = Arc::new(Hands(AtomicI64::new(NOW)));
+    let mut imports = s.imports.clone();
+    imports.inbox.clock = clock.clone();
+    imports.inbox.mailbox = mailbox.clone();
+    let gmail_calls = || mailbox.searches.load(Ordering::SeqCst) + mailbox.fetched().len();
+    let slot = s.enable(enabled()).await;
+    assert_eq!(
+        imports.run(CONNECTION, slot).await.unwrap(),
+        Outcome::Paused
+    );
+    let calls = gmail_calls();
+    // Its hourly retries, still short of credits, fetch nothing.
+    let mut next = s.db.settings_of(CONNECTION).next_run_at.unwrap();
+    while next < NOW + 3 * 86_400 {
+        clock.set(next);
+        assert_eq!(
+            imports.run(CONNECTION, next).await.unwrap(),
+            Outcome::Paused
+        );
+        next = s.db.settings_of(CONNECTION).next_run_at.unwrap();
+    }
+    assert_eq!(gmail_calls(), calls, "no Gmail call while paused");
+    assert_eq!(
+        s.db.settings_of(CONNECTION).state,
+        ImportState::PausedNoCredits
+    );
+    // Credits come: both statements, the older one now 32 days old, are imported.
+    s.store
+        .tenants
+        .lock()
+        .unwrap()
+        .get_mut(TENANT)
+        .unwrap()
+        .credits = Decimal::ONE;
+    clock.set(next);
+    assert!(matches!(
+        imports.run(CONNECTION, next).await.unwrap(),
+        Outcome::Imported { files: 2, .. }
+    ));
+    assert_eq!(
+        delivered_statements(&s.received()),
+        BTreeMap::from([("m1".to_string(), 1), ("m2".to_string(), 1)])
+    );
+}
