@@ -284,6 +284,7 @@ async fn hundreds_of_connections_get_every_statement_exactly_once_through_faults
             .to_eml(),
     )
     .unwrap();
+    let started = std::time::Instant::now();
     let stack = stack(&mail, "1,1,1,1,1,1").await;
     let hook = receiver().await;
     // Every fifth delivery attempt is answered 500.
@@ -326,6 +327,7 @@ async fn hundreds_of_connections_get_every_statement_exactly_once_through_faults
         assert_eq!(status, 200, "{body}");
         connections.push((key, token, account));
     }
+    let set_up = started.elapsed();
     // Google misbehaves: 10% of Gmail calls fail (429, 500 or 503), quota at half (429s), and the second
     // account withdraws its grants.
     let res = stack
@@ -360,7 +362,10 @@ async fn hundreds_of_connections_get_every_statement_exactly_once_through_faults
     );
     let seen = hook.seen.lock().unwrap().clone();
     eprintln!(
-        "imports exactly-once: {TENANTS} connections, {} delivery attempts, {quota_429s} quota 429s",
+        "imports exactly-once: {TENANTS} connections set up in {:.0} s, imported in {:.0} s; \
+         {} delivery attempts, {quota_429s} quota 429s",
+        set_up.as_secs_f64(),
+        (started.elapsed() - set_up).as_secs_f64(),
         seen.len()
     );
     let (files, reconsent) = delivered(&seen);
