@@ -259,6 +259,7 @@ def runtime_secrets() -> dict:
     """runtime::secrets: const NAME -> the set of secret fields it reads."""
     src = next(s for p, s in GRAPH.files.items() if re.search(r'\bmod\s+secrets\s*\{', s))
     body = src[src.index('mod secrets'):]
+    body = body[:body.index('\n}\n')]  # the module, not what follows it (runtime::wiring)
     consts = {}
     for m in re.finditer(r'const\s+(\w+)\s*:\s*Secrets\s*=\s*([^;]+);', body):
         name, value = m.groups()
@@ -307,20 +308,39 @@ def test_the_tables_entry_is_what_the_binary_runs(function):
         f'{function}: its binary does not name {entry}')
 
 
+def runtime_wiring() -> dict:
+    """runtime::wiring: function type -> (its runtime::secrets constant, the adapters it uses)."""
+    src = next(s for p, s in GRAPH.files.items() if re.search(r'\bmod\s+wiring\s*\{', s))
+    body = src[src.index('mod wiring'):]
+    body = body[body.index('functions! {'):]
+    out = {}
+    for m in re.finditer(r'\b([A-Z]\w*)\s*:\s*([A-Z_]+)\s*,\s*Adapters\s*\{([^}]*)\}', body):
+        name, secrets, fields = m.groups()
+        out[name] = (secrets, {k for k, v in re.findall(r'(\w+)\s*:\s*(true|false)', fields) if v == 'true'})
+    return out
+
+
+def wiring_of(function: str) -> tuple:
+    """The runtime::wiring type its main passes (or, when main only calls into the library,
+    the one the fn it calls names) -> (secrets constant, adapters)."""
+    fn = functions()[function]
+    _, src = binary_source(fn)
+    names = set(re.findall(r'wiring::([A-Z]\w*)', src))
+    if not names:
+        names = {n for f in roots_of(fn) for n in re.findall(r'wiring::([A-Z]\w*)', f.body)}
+    assert len(names) == 1, (
+        f'{function}: name its wiring as one runtime::wiring type, in its main or the fn '
+        f'main calls (found {sorted(names)})')
+    wiring = runtime_wiring()
+    name = names.pop()
+    assert name in wiring, f'{function}: runtime::wiring has no {name} ({sorted(wiring)})'
+    return wiring[name]
+
+
 @pytest.mark.parametrize('function', sorted(functions()))
 def test_the_function_reads_exactly_the_secrets_it_may(function):
     fn = functions()[function]
-    # The runtime::secrets constant its main passes (or, when main only calls into the library,
-    # the one the fn it calls passes).
-    _, src = binary_source(fn)
-    names = set(re.findall(r'secrets::([A-Z_]+)', src))
-    if not names:
-        names = {n for f in roots_of(fn) for n in re.findall(r'secrets::([A-Z_]+)', f.body)}
-    assert len(names) == 1, (
-        f'{function}: name its secrets as one runtime::secrets constant, in its main or the fn '
-        f'main calls (found {sorted(names)})')
-    names = sorted(names)
-    fields = runtime_secrets()[names[0]]
+    fields = runtime_secrets()[wiring_of(function)[0]]
     unknown = sorted(fields - set(SECRET_FIELDS))
     assert not unknown, f'add the Secrets field(s) {unknown} to SECRET_FIELDS in this file'
     loads = {SECRET_FIELDS[f][0] for f in fields}
@@ -330,6 +350,37 @@ def test_the_function_reads_exactly_the_secrets_it_may(function):
     env = fn['Properties'].get('Environment', {}).get('Variables', {})
     named = {logical for logical, var in SECRET_FIELDS.values() if var in env}
     assert named == loads, f'{function}: the secret-id variables name {named}, it loads {loads}'
+
+
+# runtime::wiring's AWS adapters -> the actions (of the table) that one of them needs.
+ADAPTER_ACTIONS = {
+    'dynamo': re.compile(r'^dynamodb:'),
+    'import_settings': re.compile(r'^dynamodb:'),
+    'kms': re.compile(r'^kms:'),
+    's3': re.compile(r'^s3:'),
+    'sqs': re.compile(r'^sqs:SendMessage$'),
+}
+
+
+@pytest.mark.parametrize('function', sorted(functions()))
+def test_the_functions_adapters_are_its_privileges(function):
+    # A function built without an adapter (adapters::Unavailable) has none of its actions, and
+    # one built with it has some: runtime::wiring and this table say the same.
+    adapters = wiring_of(function)[1]
+    unknown = sorted(adapters - set(ADAPTER_ACTIONS) - {'gmail', 'pdf_urls', 'webhooks'})
+    assert not unknown, f'add the adapter(s) {unknown} to ADAPTER_ACTIONS in this file'
+    actions = {g['action'] for g in TABLE['functions'][function]['grants'] if g.get('by') != 'lambda'}
+    for adapter, pattern in ADAPTER_ACTIONS.items():
+        needs = {a for a in actions if pattern.match(a)}
+        if adapter == 'import_settings':
+            continue  # the same client as `dynamo`; which table items is the code's business
+        if adapter == 'dynamo':
+            built = bool(adapters & {'dynamo', 'import_settings'})
+        else:
+            built = adapter in adapters
+        assert built == bool(needs), (
+            f'{function}: runtime::wiring builds it with{"" if built else "out"} {adapter}, '
+            f'infra/privileges.yaml grants {sorted(needs) or "none of its actions"}')
 
 
 def test_the_encryption_context_keys_are_the_codes():

@@ -1,7 +1,7 @@
 //! The application a function serves: the domain built over real adapters, once per cold
 //! start. `runtime::run` and the integration tests build it the same way, with [`App::build`].
 
-use crate::adapters::{Secrets, build_inbox_with};
+use crate::adapters::{AllAdapters, Secrets, Wiring, build_inbox_with};
 use crate::config::Config;
 use crate::domain::ports::{Clock, InfraError};
 use crate::domain::service::Inbox;
@@ -34,12 +34,27 @@ impl Clients {
 }
 
 impl App {
+    /// Every adapter, reading the secrets `clients` names (tests, local fronts).
     pub async fn build(
         config: &Config,
         clients: &Clients,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, InfraError> {
-        let inbox = build_inbox_with(config, &clients.aws, clock, clients.secrets).await?;
+        let inbox =
+            build_inbox_with::<AllAdapters>(config, &clients.aws, clock, clients.secrets).await?;
+        Ok(Self {
+            inbox,
+            public_base_url: config.public_base_url.clone(),
+        })
+    }
+
+    /// One function's app: its secrets and only its adapters (`runtime::wiring`).
+    pub async fn build_for<W: Wiring>(
+        config: &Config,
+        aws: &SdkConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, InfraError> {
+        let inbox = build_inbox_with::<W>(config, aws, clock, W::SECRETS).await?;
         Ok(Self {
             inbox,
             public_base_url: config.public_base_url.clone(),

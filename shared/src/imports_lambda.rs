@@ -5,7 +5,7 @@
 use crate::adapters::dynamo_imports::DynamoImports;
 use crate::adapters::sqs::SqsQueue;
 use crate::adapters::webhook_delivery::HttpWebhookSender;
-use crate::adapters::{Secrets, aws_config, build_inbox_with};
+use crate::adapters::{AllAdapters, Unavailable, Wiring, aws_config, build_inbox_with};
 use crate::api::CreditUsage;
 use crate::api::imports::{ImportRequest, WebhookRequest};
 use crate::config::Config;
@@ -80,7 +80,7 @@ impl Queue for NoQueue {
     }
 }
 
-/// Builds the imports use cases with real adapters.
+/// Builds the imports use cases with real adapters (every one: tests).
 pub async fn build_imports(
     config: &Config,
     import_config: ImportConfig,
@@ -88,35 +88,65 @@ pub async fn build_imports(
     queue_url: Option<&str>,
     inbox: crate::domain::service::Inbox,
 ) -> Imports {
+    build_imports_for::<AllAdapters>(config, import_config, sdk, queue_url, inbox)
+}
+
+/// The imports use cases with function `W`'s adapters (`runtime::wiring`).
+fn build_imports_for<W: Wiring>(
+    config: &Config,
+    import_config: ImportConfig,
+    sdk: &aws_config::SdkConfig,
+    queue_url: Option<&str>,
+    inbox: crate::domain::service::Inbox,
+) -> Imports {
+    // Each choice a `const`, as in `adapters::build_inbox_with`: what `W` does not use is not
+    // compiled into its binary.
     let queue: Arc<dyn Queue> = match queue_url {
-        Some(url) => Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(sdk), url)),
-        None => Arc::new(NoQueue),
+        Some(url) if const { W::ADAPTERS.sqs } => {
+            Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(sdk), url))
+        }
+        None if const { W::ADAPTERS.sqs } => Arc::new(NoQueue),
+        _ => Arc::new(Unavailable("SQS")),
     };
     Imports {
-        store: Arc::new(DynamoImports::new(
-            aws_sdk_dynamodb::Client::new(sdk),
-            &config.table_name,
-        )),
+        store: if const { W::ADAPTERS.import_settings } {
+            Arc::new(DynamoImports::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                &config.table_name,
+            ))
+        } else {
+            Arc::new(Unavailable("DynamoDB (import settings)"))
+        },
         queue,
-        sender: Arc::new(HttpWebhookSender {
-            allow_local: import_config.allow_local_webhooks,
-        }),
+        sender: if const { W::ADAPTERS.webhooks } {
+            Arc::new(HttpWebhookSender {
+                allow_local: import_config.allow_local_webhooks,
+            })
+        } else {
+            Arc::new(Unavailable("webhooks"))
+        },
         config: import_config,
         inbox,
     }
 }
 
-/// Everything from the environment, reading only `needs`.
-pub async fn imports_from_env(needs: Secrets) -> Result<Imports, String> {
+/// Function `W`'s imports from the environment: its secrets, its adapters.
+pub async fn imports_from_env<W: Wiring>() -> Result<Imports, String> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let config = Config::from_env()?;
     let import_config = import_config(&config, env)?;
     let sdk = aws_config().await;
-    let inbox = build_inbox_with(&config, &sdk, Arc::new(SystemClock), needs)
+    let inbox = build_inbox_with::<W>(&config, &sdk, Arc::new(SystemClock), W::SECRETS)
         .await
         .map_err(|e| e.to_string())?;
     let queue_url = env("IMPORTS_QUEUE_URL");
-    Ok(build_imports(&config, import_config, &sdk, queue_url.as_deref(), inbox).await)
+    Ok(build_imports_for::<W>(
+        &config,
+        import_config,
+        &sdk,
+        queue_url.as_deref(),
+        inbox,
+    ))
 }
 
 /// The worker's answer to one event: a schedule event dispatches; an SQS batch answers
@@ -160,7 +190,7 @@ pub async fn run_worker() -> Result<(), lambda_http::Error> {
     crate::runtime::init_tracing();
     crate::runtime::install_panic_hook();
     let imports = Arc::new(
-        imports_from_env(crate::runtime::secrets::IMPORTS)
+        imports_from_env::<crate::runtime::wiring::Imports>()
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "start-up failed");
@@ -261,7 +291,7 @@ pub async fn run_api() -> Result<(), lambda_http::Error> {
     crate::runtime::init_tracing();
     crate::runtime::install_panic_hook();
     let imports = Arc::new(
-        imports_from_env(crate::runtime::secrets::IMPORTS_API)
+        imports_from_env::<crate::runtime::wiring::ImportsApi>()
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "start-up failed");

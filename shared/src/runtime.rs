@@ -1,8 +1,8 @@
 //! What every function's `main` does: JSON logs, configuration and clients once per cold
 //! start, then serve API Gateway events with one handler.
 
-use crate::adapters::{Secrets, aws_config};
-use crate::app::{App, Clients};
+use crate::adapters::{Secrets, Wiring, aws_config};
+use crate::app::App;
 use crate::config::Config;
 use crate::domain::ports::SystemClock;
 use crate::error::ApiError;
@@ -152,28 +152,89 @@ pub mod secrets {
     };
 }
 
-/// The app on the system clock and the environment's configuration, reading only `needs`.
-async fn build_from_env(needs: Secrets) -> Result<App, String> {
-    let config = Config::from_env()?;
-    let clients = Clients {
-        aws: aws_config().await,
-        secrets: needs,
+/// What each function reads and reaches: its secrets (above) and the adapters its handler
+/// uses. A function's binary names its type here (`runtime::run(wiring::Download, ...)`) and
+/// links only those adapters; the others are `adapters::Unavailable` (README "Builds").
+/// infra/privileges.yaml is the same table in AWS actions (infra/stack/test_privileges.py
+/// checks that the two agree).
+pub mod wiring {
+    use super::secrets;
+    use crate::adapters::{Adapters, Secrets, Wiring};
+
+    /// Nothing but the secrets; each function adds what it uses.
+    const NONE: Adapters = Adapters {
+        dynamo: false,
+        import_settings: false,
+        kms: false,
+        s3: false,
+        gmail: false,
+        pdf_urls: false,
+        sqs: false,
+        webhooks: false,
     };
-    App::build(&config, &clients, Arc::new(SystemClock))
+
+    macro_rules! functions {
+        ($($(#[$doc:meta])* $name:ident: $secrets:ident, $adapters:expr;)*) => {$(
+            $(#[$doc])*
+            pub struct $name;
+            impl Wiring for $name {
+                const SECRETS: Secrets = secrets::$secrets;
+                const ADAPTERS: Adapters = $adapters;
+            }
+        )*};
+    }
+
+    functions! {
+        /// The API key, the rate limit, the OAuth state.
+        Connect: CONNECT, Adapters { dynamo: true, ..NONE };
+        /// Encrypts the tokens; replacing a connection deletes its old files and imports.
+        Callback: CALLBACK, Adapters {
+            dynamo: true, import_settings: true, kms: true, s3: true, ..NONE
+        };
+        /// Shows the connection's import block.
+        Status: STATUS, Adapters { dynamo: true, import_settings: true, kms: true, ..NONE };
+        /// Revokes at Google, deletes the connection's files and imports.
+        Disconnect: DISCONNECT, Adapters {
+            dynamo: true, import_settings: true, kms: true, s3: true, ..NONE
+        };
+        Token: TOKEN, Adapters { dynamo: true, ..NONE };
+        /// Reads mail, keeps the statements in S3.
+        Cas: CAS, Adapters { dynamo: true, kms: true, s3: true, gmail: true, ..NONE };
+        /// Fetches `pdf_url`s, reads its own download links from S3.
+        Parse: PARSE, Adapters { dynamo: true, s3: true, pdf_urls: true, ..NONE };
+        /// Checks the link, presigns an S3 URL; no API key, no DynamoDB.
+        Download: DOWNLOAD, Adapters { s3: true, ..NONE };
+        /// The scheduled imports' worker: listings, the queue, the webhooks.
+        Imports: IMPORTS, Adapters {
+            dynamo: true, import_settings: true, kms: true, s3: true, gmail: true, sqs: true,
+            webhooks: true, ..NONE
+        };
+        /// Import settings and webhook endpoints (vetted, their secrets encrypted); no queue.
+        ImportsApi: IMPORTS_API, Adapters {
+            dynamo: true, import_settings: true, kms: true, webhooks: true, ..NONE
+        };
+    }
+}
+
+/// The app of function `W` on the system clock and the environment's configuration.
+async fn build_from_env<W: Wiring>() -> Result<App, String> {
+    let config = Config::from_env()?;
+    App::build_for::<W>(&config, &aws_config().await, Arc::new(SystemClock))
         .await
         .map_err(|e| e.to_string())
 }
 
-/// Serves `handler` in a function that reads only the secrets in `needs` (see [`secrets`]).
-pub async fn run<F, Fut>(needs: Secrets, handler: F) -> Result<(), lambda_http::Error>
+/// Serves `handler` in function `W` (see [`wiring`]): its secrets, its adapters.
+pub async fn run<W, F, Fut>(_function: W, handler: F) -> Result<(), lambda_http::Error>
 where
+    W: Wiring,
     F: Fn(Arc<App>, Request) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Response<Body>> + Send,
 {
     init_tracing();
     log_cold_start();
     install_panic_hook();
-    let app = Arc::new(build_from_env(needs).await.map_err(|e| {
+    let app = Arc::new(build_from_env::<W>().await.map_err(|e| {
         tracing::error!(error = %e, "start-up failed");
         e
     })?);

@@ -12,6 +12,7 @@ use cas_inbox::domain::ports::Clock;
 use cas_inbox::domain::tenants;
 use cas_inbox::{handlers, routes};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -241,7 +242,9 @@ impl TestApp {
         )
         .await
         .expect("create tenant");
-        let front = tokio::spawn(serve_front(listener, app.clone()));
+        // The front hands each route to its function's own app, built as its binary builds it.
+        let apps = function_apps(&config, &sdk, clock.clone()).await;
+        let front = tokio::spawn(serve_front(listener, Arc::new(apps)));
         Self {
             base_url,
             sandbox_url,
@@ -505,20 +508,67 @@ pub async fn spawn_front(app: Arc<App>) -> (String, tokio::task::JoinHandle<()>)
         .await
         .expect("bind front");
     let base_url = format!("http://{}", listener.local_addr().expect("addr"));
-    (base_url, tokio::spawn(serve_front(listener, app)))
+    let apps = routes::ROUTES
+        .iter()
+        .map(|route| (route.function, app.clone()))
+        .collect();
+    (
+        base_url,
+        tokio::spawn(serve_front(listener, Arc::new(apps))),
+    )
+}
+
+/// Each function's app as its binary builds it (`runtime::run`): its secrets and only its
+/// adapters (`runtime::wiring`), so that a route whose handler reaches an adapter its function
+/// is built without (`adapters::Unavailable`) fails here as it would deployed.
+async fn function_apps(
+    config: &Config,
+    sdk: &SdkConfig,
+    clock: Arc<TestClock>,
+) -> HashMap<&'static str, Arc<App>> {
+    use cas_inbox::runtime::wiring::{
+        Callback, Cas, Connect, Disconnect, Download, Parse, Status, Token,
+    };
+    let clock: Arc<dyn Clock> = clock;
+    let mut apps = HashMap::new();
+    macro_rules! build {
+        ($($function:literal => $wiring:ty),*) => {$(
+            let app = App::build_for::<$wiring>(config, sdk, clock.clone())
+                .await
+                .expect($function);
+            apps.insert($function, Arc::new(app));
+        )*};
+    }
+    build!(
+        "connect" => Connect,
+        "callback" => Callback,
+        "status" => Status,
+        "disconnect" => Disconnect,
+        "token" => Token,
+        "cas" => Cas,
+        "parse" => Parse,
+        "download" => Download
+    );
+    apps
 }
 
 /// The HTTP front: routes by `cas_inbox::routes` (the HttpApi in template.yaml) and hands each request to the
 /// function's handler as a `lambda_http::Request`.
-async fn serve_front(listener: tokio::net::TcpListener, app: Arc<App>) {
+async fn serve_front(
+    listener: tokio::net::TcpListener,
+    apps: Arc<HashMap<&'static str, Arc<App>>>,
+) {
     let router = axum::Router::new().fallback(move |req: axum::extract::Request| {
-        let app = app.clone();
-        async move { route(app, req).await }
+        let apps = apps.clone();
+        async move { route(&apps, req).await }
     });
     let _ = axum::serve(listener, router).await;
 }
 
-async fn route(app: Arc<App>, req: axum::extract::Request) -> axum::response::Response {
+async fn route(
+    apps: &HashMap<&'static str, Arc<App>>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
     use axum::body::Body as AxumBody;
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, 10 * 1024 * 1024)
@@ -535,10 +585,14 @@ async fn route(app: Arc<App>, req: axum::extract::Request) -> axum::response::Re
     let request = http::Request::from_parts(parts, body);
     let path = request.uri().path().to_string();
     let method = request.method().clone();
-    let handler =
-        routes::find(method.as_str(), &path).and_then(|route| handlers::handler_of(route.function));
+    let handler = routes::find(method.as_str(), &path).and_then(|route| {
+        Some((
+            handlers::handler_of(route.function)?,
+            apps.get(route.function)?,
+        ))
+    });
     let response = match handler {
-        Some(handler) => handler(app, request).await,
+        Some((handler, app)) => handler(app.clone(), request).await,
         // API Gateway's own answer for a route it does not have.
         None => {
             return axum::response::Response::builder()

@@ -3,7 +3,7 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     cas_inbox::runtime::run(
-        cas_inbox::runtime::secrets::CALLBACK,
+        cas_inbox::runtime::wiring::Callback,
         cas_inbox::handlers::callback,
     )
     .await

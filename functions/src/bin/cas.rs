@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    cas_inbox::runtime::run(cas_inbox::runtime::secrets::CAS, cas_inbox::handlers::cas).await
+    cas_inbox::runtime::run(cas_inbox::runtime::wiring::Cas, cas_inbox::handlers::cas).await
 }

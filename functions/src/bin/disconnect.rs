@@ -3,7 +3,7 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     cas_inbox::runtime::run(
-        cas_inbox::runtime::secrets::DISCONNECT,
+        cas_inbox::runtime::wiring::Disconnect,
         cas_inbox::handlers::disconnect,
     )
     .await

@@ -3,7 +3,7 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     cas_inbox::runtime::run(
-        cas_inbox::runtime::secrets::DOWNLOAD,
+        cas_inbox::runtime::wiring::Download,
         cas_inbox::handlers::download,
     )
     .await

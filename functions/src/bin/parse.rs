@@ -3,7 +3,7 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     cas_inbox::runtime::run(
-        cas_inbox::runtime::secrets::PARSE,
+        cas_inbox::runtime::wiring::Parse,
         cas_inbox::handlers::parse,
     )
     .await

@@ -11,7 +11,10 @@ pub mod provision;
 pub mod s3;
 pub mod secrets_manager;
 pub mod sqs;
+mod unavailable;
 pub mod webhook_delivery;
+
+pub use unavailable::Unavailable;
 
 use crate::config::Config;
 use crate::domain::inbox_token::InboxTokenSigner;
@@ -50,9 +53,71 @@ impl Secrets {
     };
 }
 
+/// The adapters a function's handler reaches, besides Secrets Manager (read at its cold
+/// start): fixed at compile time per function ([`Wiring`]), so that a function's binary links
+/// only the SDK clients and operations it calls. An adapter a function does not use is
+/// [`Unavailable`], which links nothing and refuses every call (README "Builds": `download`
+/// without DynamoDB and KMS, `connect` without S3, ...).
+///
+/// The Google OAuth client follows the function's secrets: a function that reads the
+/// `google_client` secret talks to Google, no other does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Adapters {
+    /// DynamoDB: API keys, tenants, credits, connections, OAuth states and codes
+    /// ([`dynamo::DynamoStore`]), and the rate limiter.
+    pub dynamo: bool,
+    /// DynamoDB: scheduled imports' settings and batches ([`dynamo_imports::DynamoImports`]).
+    pub import_settings: bool,
+    /// KMS: the Google tokens' and webhook secrets' envelope keys.
+    pub kms: bool,
+    /// S3: the statements fetched from mail, behind download links.
+    pub s3: bool,
+    /// Gmail's API: searching and reading mail.
+    pub gmail: bool,
+    /// Fetching a caller's `pdf_url`.
+    pub pdf_urls: bool,
+    /// SQS: the scheduled imports' queue.
+    pub sqs: bool,
+    /// Posting (and vetting) tenants' webhooks.
+    pub webhooks: bool,
+}
+
+impl Adapters {
+    pub const ALL: Adapters = Adapters {
+        dynamo: true,
+        import_settings: true,
+        kms: true,
+        s3: true,
+        gmail: true,
+        pdf_urls: true,
+        sqs: true,
+        webhooks: true,
+    };
+}
+
+/// What a function reads and reaches, as a type: its binary builds the app with
+/// [`build_inbox_with`]`::<W>` and so links only `W`'s adapters (a value the compiler could not
+/// see through would link them all). The functions' table is `runtime::wiring`.
+pub trait Wiring {
+    /// The secrets read at the cold start (`runtime::secrets`).
+    const SECRETS: Secrets;
+    const ADAPTERS: Adapters;
+}
+
+/// Every adapter, and the secrets the caller names at run time: tests, local fronts that
+/// serve every route from one process, tools.
+pub struct AllAdapters;
+
+impl Wiring for AllAdapters {
+    const SECRETS: Secrets = Secrets::ALL;
+    const ADAPTERS: Adapters = Adapters::ALL;
+}
+
 /// Builds the domain with real adapters: SDK clients made once, and only the `secrets` the
-/// function uses read, once. What is not read is a stand-in that refuses (and logs).
-pub async fn build_inbox_with(
+/// function uses read, once. What is not read is a stand-in that refuses (and logs); an
+/// adapter `W` does not use is [`Unavailable`]. `needs` is `W::SECRETS` in a function, or
+/// fewer (tests).
+pub async fn build_inbox_with<W: Wiring>(
     config: &Config,
     sdk: &SdkConfig,
     clock: Arc<dyn Clock>,
@@ -111,41 +176,98 @@ pub async fn build_inbox_with(
     let links = link_ring
         .as_ref()
         .map_or_else(LinkSigner::not_loaded, LinkSigner::new);
-    let http = google::http_client();
-    let google: Arc<dyn GoogleAccounts> = match google_client {
-        Some(credentials) => Arc::new(google::GoogleHttp::new(
-            http.clone(),
-            config.google_urls.clone(),
-            credentials,
-        )),
-        None => Arc::new(NoGoogleClient),
+    Ok(wire::<W>(config, sdk, clock, google_client, signer, links))
+}
+
+/// The adapters of `W` around the loaded secrets. Not async, and every choice a `const`:
+/// no choice is a value the compiler might not see through (a local kept across an `.await`
+/// is stored in the future and read back), so the branches `W` does not take, and the
+/// clients they name, are not even compiled into its binary.
+fn wire<W: Wiring>(
+    config: &Config,
+    sdk: &SdkConfig,
+    clock: Arc<dyn Clock>,
+    google_client: Option<secrets_manager::GoogleClientCredentials>,
+    signer: InboxTokenSigner,
+    links: LinkSigner,
+) -> Inbox {
+    let http = if const { W::SECRETS.google_client || W::ADAPTERS.gmail } {
+        Some(google::http_client())
+    } else {
+        None
     };
-    let dynamo = aws_sdk_dynamodb::Client::new(sdk);
-    Ok(Inbox {
-        store: Arc::new(dynamo::DynamoStore::new(dynamo.clone(), &config.table_name)),
-        keys: Arc::new(kms::KmsKeys::new(
-            aws_sdk_kms::Client::new(sdk),
-            &config.kms_key_id,
-        )),
+    let google: Arc<dyn GoogleAccounts> = if const { W::SECRETS.google_client } {
+        match (google_client, &http) {
+            (Some(credentials), Some(http)) => Arc::new(google::GoogleHttp::new(
+                http.clone(),
+                config.google_urls.clone(),
+                credentials,
+            )),
+            _ => Arc::new(NoGoogleClient),
+        }
+    } else {
+        Arc::new(Unavailable("Google's OAuth endpoints"))
+    };
+    let dynamo = if const { W::ADAPTERS.dynamo || W::ADAPTERS.import_settings } {
+        Some(aws_sdk_dynamodb::Client::new(sdk))
+    } else {
+        None
+    };
+    let table = &config.table_name;
+    Inbox {
+        store: match &dynamo {
+            Some(client) if const { W::ADAPTERS.dynamo } => {
+                Arc::new(dynamo::DynamoStore::new(client.clone(), table))
+            }
+            _ => Arc::new(Unavailable("DynamoDB")),
+        },
+        limiter: match &dynamo {
+            Some(client) if const { W::ADAPTERS.dynamo } => {
+                Arc::new(dynamo::DynamoRateLimiter::new(client.clone(), table))
+            }
+            _ => Arc::new(Unavailable("DynamoDB (rate limits)")),
+        },
+        imports: match &dynamo {
+            Some(client) if const { W::ADAPTERS.import_settings } => {
+                Arc::new(dynamo_imports::DynamoImports::new(client.clone(), table))
+            }
+            _ => Arc::new(Unavailable("DynamoDB (import settings)")),
+        },
+        keys: if const { W::ADAPTERS.kms } {
+            Arc::new(kms::KmsKeys::new(
+                aws_sdk_kms::Client::new(sdk),
+                &config.kms_key_id,
+            ))
+        } else {
+            Arc::new(Unavailable("KMS"))
+        },
         google,
-        mailbox: Arc::new(gmail::GmailHttp::new(http, &config.google_urls.gmail)),
-        files: Arc::new(s3::S3Files::new(s3_client(sdk), &config.files_bucket)),
-        pdf_fetcher: Arc::new(pdf_fetch::FetchPolicy {
-            allow_local_targets: config.allow_local_pdf_urls,
-        }),
+        mailbox: match http {
+            Some(http) if const { W::ADAPTERS.gmail } => {
+                Arc::new(gmail::GmailHttp::new(http, &config.google_urls.gmail))
+            }
+            _ => Arc::new(Unavailable("Gmail")),
+        },
+        files: if const { W::ADAPTERS.s3 } {
+            Arc::new(s3::S3Files::new(s3_client(sdk), &config.files_bucket))
+        } else {
+            Arc::new(Unavailable("S3"))
+        },
+        pdf_fetcher: if const { W::ADAPTERS.pdf_urls } {
+            Arc::new(pdf_fetch::FetchPolicy {
+                allow_local_targets: config.allow_local_pdf_urls,
+            })
+        } else {
+            Arc::new(Unavailable("the pdf_url fetcher"))
+        },
         clock,
-        imports: Arc::new(dynamo_imports::DynamoImports::new(
-            dynamo.clone(),
-            &config.table_name,
-        )),
-        limiter: Arc::new(dynamo::DynamoRateLimiter::new(dynamo, &config.table_name)),
         signer,
         links,
         settings: InboxSettings {
             state_ttl_seconds: config.oauth_state_ttl_seconds,
             ..InboxSettings::default()
         },
-    })
+    }
 }
 
 /// Google for a function that did not load the OAuth client (`parse`, `download`): every
