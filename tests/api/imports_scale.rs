@@ -51,6 +51,7 @@ async fn dispatch_many(connections: usize) {
                     }),
                     last_run_at: None,
                     last_result: None,
+                    held_since: None,
                     version: 1,
                 };
                 assert!(store.save_settings(&settings, None).await.unwrap());

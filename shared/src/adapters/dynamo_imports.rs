@@ -99,6 +99,9 @@ fn settings_item(st: &ImportSettings) -> Item {
     if let Some(r) = &st.last_result {
         item.insert("last_result".into(), s(r));
     }
+    if let Some(at) = st.held_since {
+        item.insert("held_since".into(), n(at));
+    }
     item.insert("version".into(), n(st.version));
     item
 }
@@ -140,6 +143,7 @@ fn settings_from(item: &Item) -> Result<ImportSettings, InfraError> {
         next_run_at: f.opt_num("next_run_at"),
         last_run_at: f.opt_num("last_run_at"),
         last_result: f.opt_str("last_result"),
+        held_since: f.opt_num("held_since"),
         version: f.num("version")? as u64,
     })
 }

@@ -71,6 +71,7 @@ async fn imports_of(db: &MemImports, connection: &str, tenant: &str) {
         next_run_at: Some(NOW),
         last_run_at: None,
         last_result: None,
+        held_since: None,
         version: 1,
     };
     assert!(db.save_settings(&settings, None).await.unwrap());

@@ -87,6 +87,7 @@ impl Imports {
                 next_run_at: None,
                 last_run_at: None,
                 last_result: None,
+                held_since: None,
                 version: 0,
             });
             let running = next.enabled && next.state == ImportState::Active;

@@ -63,6 +63,10 @@ pub struct ImportSettings {
     /// `imported`, `nothing_new`, `paused_no_credits`, `reconsent_required` or `failed` (the
     /// run could not finish; it is due again later, backing off).
     pub last_result: Option<String>,
+    /// Since when (epoch seconds) mails Google would not give have held the cursor; None when
+    /// no mail is held. Past `GIVE_UP_UNREAD_SECONDS` (run.rs) they are given up on: reported
+    /// in the next event's `errors` and not tried again.
+    pub held_since: Option<i64>,
     pub version: u64,
 }
 

@@ -67,6 +67,12 @@ const PERMANENT: [ErrorCode; 3] = [
     ErrorCode::UnsupportedFormat,
 ];
 
+/// How long mails Google will not give may hold the cursor: after three days of runs (one
+/// every hour) they are given up on, reported in the event's `errors` (with the code of
+/// their last failure) and not tried again, so one mail Gmail always fails cannot keep a
+/// connection running hourly over an ever longer window.
+pub const GIVE_UP_UNREAD_SECONDS: i64 = 3 * 86_400;
+
 /// Whether a mail with this error may be read another time: every code but the
 /// [`PERMANENT`] ones (Google failing or refusing, a grant refused for one call, our own
 /// failure, a code added later), so no mail is taken as done without having been read.
@@ -304,11 +310,16 @@ impl Imports {
             }
             Err(e) => return Err(Retry(format!("{}: {}", e.code.as_str(), e.msg))),
         };
-        // A mail that could not be read this time is left whole for a run soon after.
+        // A mail that could not be read this time is left whole for a run soon after, unless
+        // mails have held the cursor too long already.
+        let started = self.inbox.clock.now();
+        let give_up = settings
+            .held_since
+            .is_some_and(|since| started - since >= GIVE_UP_UNREAD_SECONDS);
         let unread: BTreeSet<String> = listed
             .errors
             .iter()
-            .filter(|e| transient(&e.code))
+            .filter(|e| !give_up && transient(&e.code))
             .filter_map(|e| e.message_id.clone())
             .collect();
         let mut files: Vec<CasFile> = listed
@@ -356,6 +367,10 @@ impl Imports {
         // are in `imported` all the same, so they are not imported twice. A first run that
         // leaves one pins its window's start.
         let held = !unread.is_empty();
+        next.held_since = held.then(|| settings.held_since.unwrap_or(now));
+        if give_up {
+            tracing::warn!(connection_id, "mails unread for days are given up on and reported");
+        }
         for (id, date) in mails {
             let ms = day_start_ms(&date).unwrap_or(0);
             next.imported.insert(id, ms);
@@ -370,6 +385,36 @@ impl Imports {
             // The next window starts the day before the cursor's day: older ids cannot recur.
             let floor = cursor - 2 * 86_400_000;
             next.imported.retain(|_, ms| *ms >= floor);
+        }
+        // Mails done without a statement (too large, not a PDF, given up on) are still told:
+        // an event with no files and their errors, free.
+        let failed_mails: Vec<FileError> = errors
+            .iter()
+            .filter(|e| e.message_id.is_some())
+            .cloned()
+            .collect();
+        if files.is_empty() && !failed_mails.is_empty() {
+            next.last_result = Some("nothing_new".into());
+            let data = json!({
+                "connection_id": connection.id,
+                "email": connection.email,
+                "files": [],
+                "count": 0,
+                "errors": failed_mails,
+            });
+            let batch = self.batch(connection, slot, EVENT_CAS_IMPORTED, &data);
+            return match self
+                .store
+                .commit(&next, settings.version, Some(&batch), Decimal::ZERO)
+                .await?
+            {
+                Commit::Committed | Commit::Conflict => {
+                    self.deliver(connection_id, slot, false).await?;
+                    Ok(Outcome::NothingNew)
+                }
+                // A zero charge is never refused.
+                Commit::InsufficientCredits => Ok(Outcome::Skipped),
+            };
         }
         if files.is_empty() {
             next.last_result = Some("nothing_new".into());

@@ -3,7 +3,7 @@
 use super::fakes::{MemImports, MemQueue, Received, ScriptedReceiver};
 use super::model::{Delivery, ImportState, Job};
 use super::ports::Sent;
-use super::run::{Outcome, RUN_COST};
+use super::run::{GIVE_UP_UNREAD_SECONDS, Outcome, RUN_COST};
 use super::webhook::sign;
 use super::{ImportConfig, Imports};
 use crate::api::imports::{ImportRequest, WebhookRequest};
@@ -841,4 +841,95 @@ async fn a_paused_connection_waits_for_credits_without_fetching_or_losing_its_wi
         delivered_statements(&s.received()),
         BTreeMap::from([("m1".to_string(), 1), ("m2".to_string(), 1)])
     );
+}
+
+#[tokio::test]
+async fn a_mail_that_fails_for_good_is_told_in_an_event_of_its_own_for_free() {
+    let mut mailbox = ScriptedMailbox::default();
+    mailbox.mail(
+        "junk",
+        CDSL,
+        "CDSL CAS",
+        &[("Jan2025_AB12345678_TXN.pdf", b"not a pdf".to_vec())],
+    );
+    let s = setup(mailbox, Decimal::from(10)).await;
+    s.webhook().await;
+    let slot = s.enable(enabled()).await;
+    assert_eq!(
+        s.imports.run(CONNECTION, slot).await.unwrap(),
+        Outcome::NothingNew
+    );
+    let received = s.received();
+    assert_eq!(received.len(), 1, "the failure is told");
+    let event: serde_json::Value = serde_json::from_str(&received[0].2).unwrap();
+    assert_eq!(event["data"]["count"], 0);
+    assert_eq!(event["data"]["errors"][0]["message_id"], "junk");
+    assert_eq!(event["data"]["errors"][0]["code"], "INVALID_PDF");
+    assert_eq!(
+        s.store.balance(),
+        Decimal::from(10),
+        "no statement, no charge"
+    );
+    // It is told once: the next run knows the mail.
+    let next = s.db.settings_of(CONNECTION).next_run_at.unwrap();
+    assert_eq!(
+        s.imports.run(CONNECTION, next).await.unwrap(),
+        Outcome::NothingNew
+    );
+    assert_eq!(s.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_mail_google_never_gives_is_given_up_after_three_days_and_told() {
+    let s = setup(ScriptedMailbox::default(), Decimal::from(10)).await;
+    s.webhook().await;
+    let clock = Arc::new(Hands(AtomicI64::new(NOW)));
+    let mut imports = s.imports.clone();
+    imports.inbox.clock = clock.clone();
+    imports.inbox.mailbox = old_and_new(Behaviour::Fail(GoogleError::Unavailable("503".into())));
+    let mut slot = s.enable(enabled()).await;
+    let mut runs = 0;
+    let told_at = loop {
+        clock.set(slot.max(clock.now()));
+        imports.run(CONNECTION, slot).await.unwrap();
+        runs += 1;
+        let told = s
+            .received()
+            .iter()
+            .any(|(_, _, body)| body.contains("\"message_id\":\"old\""));
+        if told {
+            break clock.now();
+        }
+        assert!(runs < 1_000, "never given up");
+        slot = s.db.settings_of(CONNECTION).next_run_at.unwrap();
+    };
+    assert!(
+        (GIVE_UP_UNREAD_SECONDS..GIVE_UP_UNREAD_SECONDS + 3_600).contains(&(told_at - NOW)),
+        "given up {} s after the first failure",
+        told_at - NOW
+    );
+    let received = s.received();
+    let last: serde_json::Value = serde_json::from_str(&received.last().unwrap().2).unwrap();
+    assert_eq!(last["data"]["errors"][0]["message_id"], "old");
+    assert_eq!(last["data"]["errors"][0]["code"], "UPSTREAM_ERROR");
+    assert_eq!(
+        delivered_statements(&received),
+        BTreeMap::from([("new".to_string(), 1)])
+    );
+    // Back to daily runs, the mail no longer tried.
+    let settings = s.db.settings_of(CONNECTION);
+    assert_eq!(settings.held_since, None);
+    assert!(settings.imported.contains_key("old"));
+    let next = settings.next_run_at.unwrap();
+    assert!(
+        next - told_at > 20 * 3_600,
+        "next run {} s later",
+        next - told_at
+    );
+    clock.set(next);
+    assert_eq!(
+        imports.run(CONNECTION, next).await.unwrap(),
+        Outcome::NothingNew
+    );
+    assert_eq!(s.received().len(), received.len());
 }
