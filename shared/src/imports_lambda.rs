@@ -15,15 +15,28 @@ use crate::domain::imports::{DEFAULT_RETRY_DELAYS, ImportConfig, Imports};
 use crate::domain::ports::{InfraError, SystemClock};
 use crate::domain::service::Caller;
 use crate::gateway::{self, API_KEY, INBOX_TOKEN, header, request_id, require_method};
+use futures::FutureExt;
 use futures::stream::{self, StreamExt};
 use http::Method;
 use lambda_http::{Body, Request, Response};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Messages of one SQS batch worked on at once (each is one connection).
 const JOBS_AT_ONCE: usize = 4;
+
+/// What a job leaves of the invocation's time for the answer: jobs not done by then fail
+/// alone, and SQS retries only them.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
+
+fn epoch_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
 
 /// Import settings from the environment (README "Scheduled imports").
 pub fn import_config(
@@ -152,13 +165,40 @@ pub async fn imports_from_env<W: Wiring>() -> Result<Imports, String> {
 /// The worker's answer to one event: a schedule event dispatches; an SQS batch answers
 /// `{"batchItemFailures": [...]}` naming the messages to retry (the others are deleted).
 pub async fn handle_event(imports: &Imports, event: Value) -> Result<Value, String> {
+    handle_event_by(imports, event, None).await
+}
+
+/// [`handle_event`], with the invocation's deadline: a job that panics, or is not done
+/// [`DEADLINE_MARGIN`] before the deadline, fails alone (SQS retries that message), so the
+/// invocation still answers for the others instead of failing the whole batch.
+pub async fn handle_event_by(
+    imports: &Imports,
+    event: Value,
+    deadline: Option<Instant>,
+) -> Result<Value, String> {
     if let Some(records) = event.get("Records").and_then(Value::as_array) {
         let failures: Vec<Value> = stream::iter(records.clone())
             .map(|record| async move {
                 let id = record["messageId"].as_str().unwrap_or_default().to_string();
                 let body = record["body"].as_str().unwrap_or_default();
                 let outcome = match serde_json::from_str::<Job>(body) {
-                    Ok(job) => imports.handle(&job).await.map(|_| ()).map_err(|e| e.0),
+                    Ok(job) => {
+                        let work = AssertUnwindSafe(imports.handle(&job)).catch_unwind();
+                        let finished = match deadline {
+                            Some(at) => {
+                                let until = at.checked_sub(DEADLINE_MARGIN).unwrap_or(at);
+                                tokio::time::timeout_at(until.into(), work)
+                                    .await
+                                    .map_err(|_| "out of time before the invocation's deadline")
+                            }
+                            None => Ok(work.await),
+                        };
+                        match finished {
+                            Ok(Ok(result)) => result.map(|_| ()).map_err(|e| e.0),
+                            Ok(Err(_)) => Err("the job panicked".to_string()),
+                            Err(why) => Err(why.to_string()),
+                        }
+                    }
                     // A message no worker understands: retried, then in the dead-letter queue.
                     Err(_) => Err("not an imports job".to_string()),
                 };
@@ -189,6 +229,7 @@ pub async fn handle_event(imports: &Imports, event: Value) -> Result<Value, Stri
 pub async fn run_worker() -> Result<(), lambda_http::Error> {
     crate::runtime::init_tracing();
     crate::runtime::install_panic_hook();
+    crate::runtime::log_cold_start();
     let imports = Arc::new(
         imports_from_env::<crate::runtime::wiring::Imports>()
             .await
@@ -200,7 +241,10 @@ pub async fn run_worker() -> Result<(), lambda_http::Error> {
     lambda_http::lambda_runtime::run(lambda_http::service_fn(
         move |event: lambda_http::LambdaEvent<Value>| {
             let imports = imports.clone();
-            async move { handle_event(&imports, event.payload).await }
+            // The invocation's deadline (epoch ms) as an instant of this process's clock.
+            let left = Duration::from_millis(event.context.deadline.saturating_sub(epoch_ms()));
+            let deadline = (event.context.deadline > 0).then(|| Instant::now() + left);
+            async move { handle_event_by(&imports, event.payload, deadline).await }
         },
     ))
     .await
@@ -290,6 +334,7 @@ pub async fn serve(imports: Arc<Imports>, req: Request) -> Response<Body> {
 pub async fn run_api() -> Result<(), lambda_http::Error> {
     crate::runtime::init_tracing();
     crate::runtime::install_panic_hook();
+    crate::runtime::log_cold_start();
     let imports = Arc::new(
         imports_from_env::<crate::runtime::wiring::ImportsApi>()
             .await
@@ -298,9 +343,116 @@ pub async fn run_api() -> Result<(), lambda_http::Error> {
                 e
             })?,
     );
+    // Like the other API functions: the request span, and a panic answered as a 500.
     lambda_http::run(lambda_http::service_fn(move |req: Request| {
         let imports = imports.clone();
-        async move { Ok::<_, std::convert::Infallible>(serve(imports, req).await) }
+        async move {
+            Ok::<_, std::convert::Infallible>(crate::runtime::serve_one(&serve, imports, req).await)
+        }
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::imports::WebhookRequest;
+    use crate::domain::fakes::{Behaviour, CONNECTION, NOW, ScriptedMailbox, pdf};
+    use crate::domain::imports::fakes::{MemImports, MemQueue, ScriptedReceiver};
+    use crate::domain::imports::ports::{Sent, WebhookSender};
+    use crate::domain::test_inbox::inbox_with;
+    use std::collections::BTreeSet;
+
+    /// A receiver whose delivery code panics.
+    struct PanickingSender;
+
+    #[async_trait::async_trait]
+    impl WebhookSender for PanickingSender {
+        async fn vet(&self, _: &str) -> Result<(), String> {
+            Ok(())
+        }
+        async fn post(&self, _: &str, _: &[(&'static str, String)], _: &str) -> Sent {
+            panic!("scripted panic in a delivery")
+        }
+    }
+
+    /// Imports over the fakes with a webhook, on for `CONNECTION` (due at `NOW`).
+    async fn imports_over(mailbox: ScriptedMailbox, sender: Arc<dyn WebhookSender>) -> Imports {
+        let (mut inbox, store, caller, token) =
+            inbox_with(Arc::new(mailbox), Decimal::from(10)).await;
+        let db = Arc::new(MemImports::new(store));
+        inbox.imports = db.clone();
+        let imports = Imports {
+            inbox,
+            store: db,
+            queue: Arc::new(MemQueue::default()),
+            sender,
+            config: ImportConfig::default(),
+        };
+        let hook = WebhookRequest {
+            url: Some("https://hooks.example.com/cas".into()),
+        };
+        imports.set_webhook(&caller, hook).await.unwrap();
+        let on = ImportRequest {
+            enabled: Some(true),
+            ..ImportRequest::default()
+        };
+        imports.set_import(&caller, Some(&token), on).await.unwrap();
+        imports
+    }
+
+    /// An SQS event: the run of `CONNECTION`, the run of a connection that is gone, and a
+    /// message that is no job.
+    fn three_messages() -> Value {
+        let run =
+            |connection: &str| json!({"kind": "run", "connection_id": connection, "slot": NOW});
+        json!({"Records": [
+            {"messageId": "live", "body": run(CONNECTION).to_string()},
+            {"messageId": "gone", "body": run("conn-gone").to_string()},
+            {"messageId": "junk", "body": "{}"},
+        ]})
+    }
+
+    fn failed(answer: &Value) -> BTreeSet<String> {
+        answer["batchItemFailures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["itemIdentifier"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_fails_alone() {
+        let mut mailbox = ScriptedMailbox::default();
+        mailbox.mail(
+            "m1",
+            "eCAS@cdslstatement.com",
+            "CDSL CAS",
+            &[("Jan2025_AB12345678_TXN.pdf", pdf("a"))],
+        );
+        let imports = imports_over(mailbox, Arc::new(PanickingSender)).await;
+        let answer = handle_event(&imports, three_messages()).await.unwrap();
+        assert_eq!(
+            failed(&answer),
+            BTreeSet::from(["live".into(), "junk".into()])
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_job_still_running_near_the_deadline_fails_alone_and_the_batch_answers() {
+        let mailbox = ScriptedMailbox {
+            search: Some(Behaviour::Hang),
+            ..ScriptedMailbox::default()
+        };
+        let imports = imports_over(mailbox, Arc::new(ScriptedReceiver::default())).await;
+        let deadline = Instant::now() + DEADLINE_MARGIN + Duration::from_secs(5);
+        let answer = handle_event_by(&imports, three_messages(), Some(deadline))
+            .await
+            .unwrap();
+        assert_eq!(
+            failed(&answer),
+            BTreeSet::from(["live".into(), "junk".into()])
+        );
+    }
 }

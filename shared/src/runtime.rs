@@ -31,9 +31,9 @@ pub fn install_panic_hook() {
 /// carries its id, and its tenant and connection once known); a panic becomes a 500
 /// `INTERNAL` under the request id instead of reaching the Lambda runtime (which would report
 /// its message).
-pub async fn serve_one<F, Fut>(handler: &F, app: Arc<App>, mut req: Request) -> Response<Body>
+pub async fn serve_one<S, F, Fut>(handler: &F, app: Arc<S>, mut req: Request) -> Response<Body>
 where
-    F: Fn(Arc<App>, Request) -> Fut,
+    F: Fn(Arc<S>, Request) -> Fut,
     Fut: Future<Output = Response<Body>>,
 {
     let rid = gateway::request_id(&req);
