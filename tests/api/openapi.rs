@@ -457,6 +457,13 @@ async fn real_answers_of_every_kind_of_statement_are_what_the_spec_says() {
     cases.push(("WebhookResponse", webhook.1));
     cases.push(("ImportResponse", import.1));
     cases.push(("ImportsResponse", page.1));
+    // What the receiver got: the spec's `webhooks` event.
+    let seen = hook.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "one delivery");
+    for (_, _, signature, body) in seen {
+        assert!(signature.starts_with("v1,"), "{signature}");
+        cases.push(("ImportEvent", serde_json::from_str(&body).unwrap()));
+    }
     validate_against_spec(&cases).await;
 }
 
