@@ -369,7 +369,10 @@ impl Imports {
         let held = !unread.is_empty();
         next.held_since = held.then(|| settings.held_since.unwrap_or(now));
         if give_up {
-            tracing::warn!(connection_id, "mails unread for days are given up on and reported");
+            tracing::warn!(
+                connection_id,
+                "mails unread for days are given up on and reported"
+            );
         }
         for (id, date) in mails {
             let ms = day_start_ms(&date).unwrap_or(0);
