@@ -2,10 +2,11 @@
 //! schedule → dispatch; SQS → one job per message, with a partial batch response) and the
 //! three HTTP endpoints, plus building [`Imports`] from the environment.
 
+use crate::adapters::aws_http::lambda_sdk_config;
 use crate::adapters::dynamo_imports::DynamoImports;
 use crate::adapters::sqs::SqsQueue;
 use crate::adapters::webhook_delivery::HttpWebhookSender;
-use crate::adapters::{AllAdapters, Unavailable, Wiring, aws_config, build_inbox_with};
+use crate::adapters::{AllAdapters, Unavailable, Wiring, build_inbox_with};
 use crate::api::CreditUsage;
 use crate::api::imports::{ImportRequest, WebhookRequest};
 use crate::config::Config;
@@ -148,7 +149,7 @@ pub async fn imports_from_env<W: Wiring>() -> Result<Imports, String> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     let config = Config::from_env()?;
     let import_config = import_config(&config, env)?;
-    let sdk = aws_config().await;
+    let sdk = lambda_sdk_config()?;
     let inbox = build_inbox_with::<W>(&config, &sdk, Arc::new(SystemClock), W::SECRETS)
         .await
         .map_err(|e| e.to_string())?;

@@ -1,7 +1,8 @@
 //! What every function's `main` does: JSON logs, configuration and clients once per cold
 //! start, then serve API Gateway events with one handler.
 
-use crate::adapters::{Secrets, Wiring, aws_config};
+use crate::adapters::aws_http::lambda_sdk_config;
+use crate::adapters::{Secrets, Wiring};
 use crate::app::App;
 use crate::config::Config;
 use crate::domain::ports::SystemClock;
@@ -219,7 +220,7 @@ pub mod wiring {
 /// The app of function `W` on the system clock and the environment's configuration.
 async fn build_from_env<W: Wiring>() -> Result<App, String> {
     let config = Config::from_env()?;
-    App::build_for::<W>(&config, &aws_config().await, Arc::new(SystemClock))
+    App::build_for::<W>(&config, &lambda_sdk_config()?, Arc::new(SystemClock))
         .await
         .map_err(|e| e.to_string())
 }
