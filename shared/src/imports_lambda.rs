@@ -2,7 +2,7 @@
 //! schedule → dispatch; SQS → one job per message, with a partial batch response) and the
 //! three HTTP endpoints, plus building [`Imports`] from the environment.
 
-use crate::adapters::aws_http::lambda_sdk_config;
+use crate::adapters::aws_env::lambda_sdk_config;
 use crate::adapters::dynamo_imports::DynamoImports;
 use crate::adapters::sqs::SqsQueue;
 use crate::adapters::webhook_delivery::HttpWebhookSender;

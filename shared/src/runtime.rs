@@ -1,7 +1,7 @@
 //! What every function's `main` does: JSON logs, configuration and clients once per cold
 //! start, then serve API Gateway events with one handler.
 
-use crate::adapters::aws_http::lambda_sdk_config;
+use crate::adapters::aws_env::lambda_sdk_config;
 use crate::adapters::{Secrets, Wiring};
 use crate::app::App;
 use crate::config::Config;
