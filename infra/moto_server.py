@@ -18,6 +18,15 @@ exists only on FIFO queues, as "true"/"false") from the queue's stored field. No
 moto changes. If moto's source no longer contains the read exactly once, the launcher refuses to
 start rather than run unpatched (infra/test_moto_server.py checks the patch and that sending does
 not evaluate `attributes` per message).
+
+A second fix: DynamoDB requests are served one at a time. moto 5.2.5's `transact_write_items`
+deep-copies every table it touches before it starts and, when the transaction is cancelled (a
+condition failed), puts those copies back, erasing whatever other requests wrote to the table in
+the meantime; its server answers requests on threads. Real DynamoDB transactions are atomic and
+isolated, so under concurrent load moto lost committed writes that DynamoDB keeps; the
+exactly-once imports test cancels transactions on purpose (re-runs of aborted workers).
+`DynamoHandler.call_action` now holds one lock per process (infra/test_moto_server.py shows
+increments lost beside cancelled transactions unpatched, and all of them kept patched).
 """
 
 from __future__ import annotations
@@ -26,8 +35,10 @@ import importlib.metadata
 import inspect
 import sys
 import textwrap
+import threading
 from typing import Any
 
+import moto.dynamodb.responses as dynamodb_responses
 import moto.sqs.models as sqs_models
 
 READ = 'queue.attributes.get("ContentBasedDeduplication")'
@@ -68,8 +79,28 @@ def patch() -> None:
     backend.send_message = patched
 
 
+DYNAMODB_LOCK = threading.RLock()
+
+
+def serialize_dynamodb() -> None:
+    """Serves DynamoDB requests one at a time (see the module's doc: transactions roll back by
+    restoring copies of whole tables)."""
+    handler = dynamodb_responses.DynamoHandler
+    if getattr(handler.call_action, "_cas_inbox_patched", False):
+        return
+    original = handler.call_action
+
+    def call_action(self: Any) -> Any:
+        with DYNAMODB_LOCK:
+            return original(self)
+
+    call_action._cas_inbox_patched = True  # type: ignore[attr-defined]
+    handler.call_action = call_action  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> None:
     patch()
+    serialize_dynamodb()
     from moto.server import main as moto_main
 
     moto_main(argv if argv is not None else sys.argv[1:])

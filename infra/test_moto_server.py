@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sys
+import threading
 
 import boto3
 import pytest
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
+import moto.dynamodb.models as dynamodb_models
+import moto.dynamodb.responses as dynamodb_responses
 import moto.sqs.models as sqs_models
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -116,3 +121,111 @@ def test_the_patch_refuses_a_moto_whose_send_message_changed(monkeypatch):
     monkeypatch.setattr(moto_server, "READ", 'queue.attributes.get("NoSuchAttribute")')
     with send_message(ORIGINAL_SEND), pytest.raises(RuntimeError, match="exactly once"):
         moto_server.patch()
+
+
+# DynamoDB: a cancelled transaction restores whole-table copies (see moto_server's doc).
+
+ORIGINAL_DYNAMODB_CALL = dynamodb_responses.DynamoHandler.call_action
+
+
+@contextlib.contextmanager
+def dynamodb_call_action(serialized: bool):
+    saved = dynamodb_responses.DynamoHandler.call_action
+    dynamodb_responses.DynamoHandler.call_action = ORIGINAL_DYNAMODB_CALL
+    if serialized:
+        moto_server.serialize_dynamodb()
+    try:
+        yield
+    finally:
+        dynamodb_responses.DynamoHandler.call_action = saved
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def increment_during_a_cancelled_transaction() -> int:
+    """Against moto's threaded server (as the integration tests run it): a transaction that will
+    be cancelled starts, and right after it has copied the table another client adds 1 to a
+    counter (waiting up to 2 s for that write to be answered); returns the counter afterwards.
+    The interleaving is forced, not left to chance: the copy is where moto's rollback starts."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+
+    def client():
+        return boto3.client(
+            "dynamodb",
+            region_name="us-east-1",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    def increment():
+        client().update_item(
+            TableName=table,
+            Key={"pk": {"S": "counter"}},
+            UpdateExpression="SET n = n + :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+
+    original_deepcopy = dynamodb_models.copy.deepcopy
+    writers: list[threading.Thread] = []
+
+    def deepcopy_then_write(value, *args, **kwargs):
+        copied = original_deepcopy(value, *args, **kwargs)
+        if isinstance(value, dynamodb_models.Table) and not writers:
+            writer = threading.Thread(target=increment)
+            writers.append(writer)
+            writer.start()
+            writer.join(timeout=2)
+        return copied
+
+    try:
+        db = client()
+        table = f"t{port}"
+        db.create_table(
+            TableName=table,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        db.put_item(TableName=table, Item={"pk": {"S": "counter"}, "n": {"N": "0"}})
+        dynamodb_models.copy.deepcopy = deepcopy_then_write
+        try:
+            with pytest.raises(db.exceptions.TransactionCanceledException):
+                db.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": table,
+                                "Item": {"pk": {"S": "other"}},
+                                "ConditionExpression": "attribute_exists(pk)",
+                            }
+                        }
+                    ]
+                )
+        finally:
+            dynamodb_models.copy.deepcopy = original_deepcopy
+        for writer in writers:
+            writer.join()
+        assert writers, "the transaction never copied the table"
+        item = db.get_item(TableName=table, Key={"pk": {"S": "counter"}})["Item"]
+        return int(item["n"]["N"])
+    finally:
+        server.stop()
+
+
+def test_unpatched_moto_loses_a_write_made_during_a_cancelled_transaction():
+    # What the lock is for (and proof the test can see it): the rollback erases the increment.
+    with dynamodb_call_action(serialized=False):
+        assert increment_during_a_cancelled_transaction() == 0
+
+
+def test_serialized_dynamodb_keeps_a_write_made_during_a_cancelled_transaction():
+    # The increment waits for the transaction's lock and lands after its rollback.
+    with dynamodb_call_action(serialized=True):
+        assert increment_during_a_cancelled_transaction() == 1
