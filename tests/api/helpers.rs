@@ -144,6 +144,7 @@ pub fn sdk_config(endpoint: &str) -> SdkConfig {
         .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
             aws_sdk_dynamodb::config::Credentials::for_tests(),
         ))
+        .http_client(cas_inbox::adapters::aws_http::client())
         .build()
 }
 

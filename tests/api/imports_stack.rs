@@ -194,7 +194,9 @@ impl Stack {
         let scheduled =
             json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
         handle_event(&self.imports, scheduled).await.unwrap();
-        let deadline = Instant::now() + Duration::from_secs(240);
+        // Generous: moto serves DynamoDB one request at a time (infra/moto_server.py), and a
+        // machine busy with other builds slows it further.
+        let deadline = Instant::now() + Duration::from_secs(600);
         let mut batches = 0usize;
         while self.messages_left(&self.queue_url).await > 0 {
             assert!(Instant::now() < deadline, "the queue did not drain");

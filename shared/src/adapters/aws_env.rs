@@ -8,8 +8,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 
 /// Region and credentials from the environment (`AWS_REGION`, `AWS_ACCESS_KEY_ID`,
-/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), and `AWS_ENDPOINT_URL` when set (an
-/// emulator).
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), `AWS_ENDPOINT_URL` when set (an emulator),
+/// and the SDK's HTTP client on reqwest ([`super::aws_http`]).
 pub fn lambda_sdk_config() -> Result<SdkConfig, String> {
     sdk_config_from(|name| std::env::var(name).ok())
 }
@@ -24,7 +24,8 @@ fn sdk_config_from(var: impl Fn(&str) -> Option<String>) -> Result<SdkConfig, St
         .region(Region::new(region))
         .credentials_provider(SharedCredentialsProvider::new(
             EnvironmentVariableCredentialsProvider::new(),
-        ));
+        ))
+        .http_client(super::aws_http::client());
     if let Some(endpoint) = var("AWS_ENDPOINT_URL") {
         builder = builder.endpoint_url(endpoint);
     }

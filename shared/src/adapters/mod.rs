@@ -1,6 +1,7 @@
 //! AWS and Google adapters behind the domain's ports, and the wiring that builds them.
 
 pub mod aws_env;
+pub mod aws_http;
 pub mod dynamo;
 pub mod dynamo_imports;
 pub mod gmail;
@@ -31,7 +32,10 @@ use std::sync::Arc;
 /// command (cas-admin); `AWS_ENDPOINT_URL` and the per-service variants point it at an
 /// emulator. Functions use [`aws_env::lambda_sdk_config`], which links no credential chain.
 pub async fn aws_config() -> SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(aws_http::client())
+        .load()
+        .await
 }
 
 /// The secrets a function reads at its cold start; it reads no other (and its role may read

@@ -43,7 +43,6 @@ fn gateway_request_id(req: &Request) -> Option<String> {
     use lambda_http::request::RequestContext;
     match req.request_context_ref()? {
         RequestContext::ApiGatewayV2(c) => c.request_id.clone(),
-        RequestContext::ApiGatewayV1(c) => c.request_id.clone(),
         #[allow(unreachable_patterns)]
         _ => None,
     }

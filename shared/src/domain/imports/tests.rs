@@ -85,6 +85,17 @@ fn and_two_statements(mut mailbox: ScriptedMailbox) -> ScriptedMailbox {
 }
 
 impl Setup {
+    /// The user withdrew the grant at Google (the connection is marked revoked).
+    fn revoke(&self) {
+        self.store
+            .connections
+            .lock()
+            .unwrap()
+            .get_mut(CONNECTION)
+            .unwrap()
+            .status = ConnectionStatus::Revoked;
+    }
+
     async fn enable(&self, request: ImportRequest) -> i64 {
         let answer = self
             .imports
@@ -391,13 +402,7 @@ async fn a_revoked_grant_stops_imports_and_tells_the_tenant_once() {
     let s = setup(two_statements(), Decimal::from(10)).await;
     s.webhook().await;
     let slot = s.enable(enabled()).await;
-    s.store
-        .connections
-        .lock()
-        .unwrap()
-        .get_mut(CONNECTION)
-        .unwrap()
-        .status = ConnectionStatus::Revoked;
+    s.revoke();
     assert_eq!(
         s.imports.run(CONNECTION, slot).await.unwrap(),
         Outcome::ReconsentRequired
@@ -674,13 +679,7 @@ async fn a_commit_whose_answer_was_lost_is_still_delivered_once() {
     let s = setup(two_statements(), Decimal::from(10)).await;
     s.webhook().await;
     let slot = s.enable(enabled()).await;
-    s.store
-        .connections
-        .lock()
-        .unwrap()
-        .get_mut(CONNECTION)
-        .unwrap()
-        .status = ConnectionStatus::Revoked;
+    s.revoke();
     s.db.lost_answers
         .store(1, std::sync::atomic::Ordering::SeqCst);
     s.imports.run(CONNECTION, slot).await.unwrap();
