@@ -712,6 +712,129 @@ end
     );
 }
 
+/// A page whose `/F1` is `font` (a whole dictionary), with `extra` as object 5.
+fn pdf_with_font(content: &[u8], font: &[u8], extra: &[u8]) -> Vec<u8> {
+    let page = [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+          /Resources << /Font << /F1 "
+            .as_slice(),
+        font,
+        b" >> >> >>",
+    ]
+    .concat();
+    pdf_of_objects(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        page,
+        stream_object(b"", content),
+        extra.to_vec(),
+    ])
+}
+
+/// The texts of page 1's runs, read on a worker thread: a hang fails the test, not stalls it.
+fn run_texts_within(bytes: Vec<u8>, limit: Duration) -> Vec<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let pages = extract_pages(&bytes, "").map_err(|e| e.to_string());
+        let _ = tx.send(pages.map(|p| p[0].runs.iter().map(|r| r.text.clone()).collect()));
+    });
+    match rx.recv_timeout(limit) {
+        Ok(texts) => texts.unwrap(),
+        Err(e) => panic!("no text within {limit:?}: {e}"),
+    }
+}
+
+/// A `/Differences` name outside lopdf's glyph list (`/uni20B9`, `/g31`) used to cost the
+/// font its whole encoding (StandardEncoding instead); now only that code shows nothing.
+#[test]
+fn differences_decode_past_names_the_glyph_list_lacks() {
+    let content = b"BT /F1 10 Tf 50 700 Td (A 1,175.08) Tj 0 -20 Td (BCD \\200) Tj \
+                    0 -20 Td (\\001\\002\\003) Tj ET";
+    let bytes = minimal_pdf_with_font(
+        content,
+        b"/Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding \
+          /Differences [ 65 /uni20B9 /g31 /A 1 /u1F600 /f_f_i /rupee.alt ] >>",
+        b"<< >>",
+    );
+    assert_eq!(
+        run_texts_within(bytes, WORST_CASE_LIMIT),
+        ["\u{20B9} 1,175.08", "AD \u{20AC}", "\u{1F600}ffi"]
+    );
+    // The same without /BaseEncoding: StandardEncoding underneath, where 0x80 and 1–3 are
+    // unused (the third run shows nothing, so there is no run).
+    let bytes = minimal_pdf_with_font(
+        content,
+        b"/Encoding << /Differences [ 65 /uni20B9 /g31 /A ] >>",
+        b"<< >>",
+    );
+    assert_eq!(
+        run_texts_within(bytes, WORST_CASE_LIMIT),
+        ["\u{20B9} 1,175.08", "AD "]
+    );
+}
+
+/// A Type0 font with two-byte codes whose `/ToUnicode` uses both bfrange forms, with a
+/// comment, `usecmap` and a reversed range. lopdf's CMap parser rejected this map (`usecmap`
+/// or the reversed range alone made it do so), and the page showed no text at all.
+#[test]
+fn type0_to_unicode_with_array_bfrange_and_two_byte_codespace() {
+    let cmap = b"%!PS-Adobe-3.0 Resource-CMap
+/CIDInit /ProcSet findresource begin
+12 dict begin
+begincmap
+/CMapName /Custom-UCS def
+/Adobe-Identity-UCS usecmap % the base map is not needed
+1 begincodespacerange
+<0000> <FFFF>
+endcodespacerange
+3 beginbfrange
+<0003> <0006> [<20B9> <0031> <D83D DE00> <00660069>]
+<0010> <0019> <0030>
+<0040> <0020> <0041>
+endbfrange
+1 beginbfchar
+<0001> <0020>
+endbfchar
+endcmap
+";
+    let font = b"<< /Type /Font /Subtype /Type0 /BaseFont /Demo /Encoding /Identity-H \
+                 /DescendantFonts [] /ToUnicode 5 0 R >>";
+    let content = b"BT /F1 10 Tf 50 700 Td <00030001001100120013> Tj \
+                    0 -20 Td <000400050006> Tj 0 -20 Td <00030099> Tj ET";
+    let bytes = pdf_with_font(content, font, &stream_object(b"", cmap));
+    assert_eq!(
+        run_texts_within(bytes, WORST_CASE_LIMIT),
+        ["\u{20B9} 123", "1\u{1F600}fi", "\u{20B9}\u{FFFD}"]
+    );
+}
+
+/// A bfrange over every four-byte code is one entry: lopdf expanded it into a reverse map,
+/// code by code (a 2^24-code range took 12 s in a debug build; this one ran out of time).
+#[test]
+fn to_unicode_range_over_every_code_is_not_expanded() {
+    let cmap = b"/CIDInit /ProcSet findresource begin
+12 dict begin
+begincmap
+/CMapName /X def
+/CMapType 2 def
+1 begincodespacerange
+<00000000> <FFFFFFFF>
+endcodespacerange
+1 beginbfrange
+<00000000> <FFFFFFFF> <0041>
+endbfrange
+endcmap
+CMapName currentdict /CMap defineresource pop
+end
+end
+";
+    let font = b"<< /Type /Font /Subtype /Type0 /BaseFont /Demo /Encoding /Identity-H \
+                 /DescendantFonts [] /ToUnicode 5 0 R >>";
+    let content = b"BT /F1 10 Tf 50 700 Td <0000000000000019FFFFFFBE> Tj ET";
+    let bytes = pdf_with_font(content, font, &stream_object(b"", cmap));
+    assert_eq!(run_texts_within(bytes, WORST_CASE_LIMIT), ["AZ\u{FFFF}"]);
+}
+
 #[test]
 fn many_pages_sharing_one_heavy_content_stream_stay_bounded() {
     // 2,000 page references to one page whose content is ~1 MB of text

@@ -82,7 +82,7 @@ impl ContentDecoder for Tokenizer {
 /// Walks page content, and the form XObjects it draws, within the document-wide budgets.
 pub(super) struct Extraction<'a, D> {
     doc: &'a Document,
-    fonts: FontCache<'a>,
+    fonts: FontCache,
     /// Content operators still to interpret, all pages and forms together.
     ops_left: usize,
     /// Decompressed content still allowed, all pages and forms together.
@@ -122,7 +122,7 @@ impl<'a, D: ContentDecoder> Extraction<'a, D> {
 
     fn interpret(
         &mut self,
-        interp: &mut Interp<'a>,
+        interp: &mut Interp,
         content: &[u8],
         resources: &[&'a Dictionary],
         depth: usize,
@@ -144,7 +144,7 @@ impl<'a, D: ContentDecoder> Extraction<'a, D> {
     /// Draws a form XObject for `Do`; hands any other operation to the interpreter.
     fn apply(
         &mut self,
-        interp: &mut Interp<'a>,
+        interp: &mut Interp,
         op: &Operation,
         resources: &[&'a Dictionary],
         depth: usize,
@@ -169,7 +169,7 @@ impl<'a, D: ContentDecoder> Extraction<'a, D> {
     /// (ISO 32000-1 8.10.1), so nothing inside it can pop the caller's state.
     fn draw_form(
         &mut self,
-        interp: &mut Interp<'a>,
+        interp: &mut Interp,
         form: &'a lopdf::Stream,
         outer_resources: &[&'a Dictionary],
         depth: usize,

@@ -4,42 +4,41 @@
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-use lopdf::{Dictionary, Document, Encoding, Object};
+use lopdf::{Dictionary, Document, Object};
 
-use super::limits::{MAX_CMAP_BYTES, MAX_FONTS};
+use super::encoding::{Encoding, ToUnicode, decode_utf16be, font_decoding};
+use super::limits::MAX_FONTS;
 
 /// A font's decoder plus what is needed to estimate advance widths.
-pub(super) struct FontInfo<'a> {
-    /// The font's `/ToUnicode` map, when it has one besides an `/Encoding`.
-    to_unicode: Option<Encoding<'a>>,
-    /// What lopdf resolves: `/Encoding` if present, else `/ToUnicode`.
-    encoding: Option<Encoding<'a>>,
+pub(super) struct FontInfo {
+    /// The font's `/ToUnicode` map.
+    to_unicode: Option<ToUnicode>,
+    /// What decodes the bytes the map does not decode cleanly (see [`Encoding`]).
+    encoding: Option<Encoding>,
     /// Two-byte codes (Type0 / CID fonts).
     two_byte: bool,
     first_char: i64,
     widths: Vec<f32>,
 }
 
-impl FontInfo<'_> {
+impl FontInfo {
     /// Appends the text `bytes` show to `out`.
     pub(super) fn decode_into(&self, bytes: &[u8], out: &mut String) {
         let start = out.len();
         // ToUnicode is the authoritative map for extraction (ISO 32000-1
         // 9.10.2), but a partial one yields U+FFFD; then use the encoding.
-        if let Some(enc) = &self.to_unicode {
-            if enc.write_to_string(bytes, out).is_ok() && !out[start..].contains('\u{FFFD}') {
+        if let Some(map) = &self.to_unicode {
+            if map.decode_into(bytes, out) || matches!(self.encoding, Some(Encoding::ToUnicode)) {
                 return;
             }
             out.truncate(start);
         }
-        if let Some(enc) = &self.encoding {
-            if enc.write_to_string(bytes, out).is_ok() {
-                return;
-            }
-            out.truncate(start);
+        match &self.encoding {
+            Some(Encoding::Simple(encoding)) => encoding.decode_into(bytes, out),
+            Some(Encoding::Utf16Be) => decode_utf16be(bytes, out),
+            // No usable encoding: Latin-1 keeps ASCII text readable.
+            Some(Encoding::ToUnicode) | None => out.extend(bytes.iter().map(|&b| b as char)),
         }
-        // No usable encoding: Latin-1 keeps ASCII text readable.
-        out.extend(bytes.iter().map(|&b| b as char));
     }
 
     /// Advance of `bytes` in text space units (before font size scaling).
@@ -73,23 +72,19 @@ impl FontInfo<'_> {
     }
 }
 
-pub(super) type PageFonts<'a> = BTreeMap<Vec<u8>, Rc<FontInfo<'a>>>;
+pub(super) type PageFonts = BTreeMap<Vec<u8>, Rc<FontInfo>>;
 
 /// Fonts decoded so far, keyed by the font dictionary's address in the
 /// document: pages share font objects, and decoding each once keeps a file
 /// with many pages pointing at one huge CMap from costing pages × CMap.
 #[derive(Default)]
-pub(super) struct FontCache<'a> {
-    by_addr: HashMap<usize, Rc<FontInfo<'a>>>,
+pub(super) struct FontCache {
+    by_addr: HashMap<usize, Rc<FontInfo>>,
 }
 
-impl<'a> FontCache<'a> {
+impl FontCache {
     /// The fonts named in `resources` (the first dictionary naming a font wins).
-    pub(super) fn fonts_in(
-        &mut self,
-        doc: &'a Document,
-        resources: &[&'a Dictionary],
-    ) -> PageFonts<'a> {
+    pub(super) fn fonts_in(&mut self, doc: &Document, resources: &[&Dictionary]) -> PageFonts {
         let mut out = BTreeMap::new();
         for r in resources {
             let Ok(fonts) = r.get_deref(b"Font", doc).and_then(Object::as_dict) else {
@@ -116,7 +111,7 @@ impl<'a> FontCache<'a> {
     }
 }
 
-fn font_info<'a>(doc: &'a Document, font: &'a Dictionary, decode: bool) -> FontInfo<'a> {
+fn font_info(doc: &Document, font: &Dictionary, decode: bool) -> FontInfo {
     let two_byte = font.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Type0".as_slice());
     let first_char = font.get(b"FirstChar").and_then(Object::as_i64).unwrap_or(0);
     let widths = font
@@ -138,26 +133,12 @@ fn font_info<'a>(doc: &'a Document, font: &'a Dictionary, decode: bool) -> FontI
             widths,
         };
     }
+    let decoding = font_decoding(doc, font);
     FontInfo {
-        to_unicode: to_unicode(doc, font),
-        encoding: font.get_font_encoding_with_limit(doc, MAX_CMAP_BYTES).ok(),
+        to_unicode: decoding.to_unicode,
+        encoding: decoding.encoding,
         two_byte,
         first_char,
         widths,
-    }
-}
-
-/// lopdf only reads `/ToUnicode` when a font has no `/Encoding`; ask it
-/// about a copy of the font without one, and keep the map if that is what
-/// comes back (the map is owned, so it outlives the copy).
-fn to_unicode<'a>(doc: &'a Document, font: &Dictionary) -> Option<Encoding<'a>> {
-    if !font.has(b"ToUnicode") || !font.has(b"Encoding") {
-        return None;
-    }
-    let mut copy = font.clone();
-    copy.remove(b"Encoding");
-    match copy.get_font_encoding_with_limit(doc, MAX_CMAP_BYTES) {
-        Ok(Encoding::UnicodeMapEncoding(map)) => Some(Encoding::UnicodeMapEncoding(map)),
-        _ => None,
     }
 }

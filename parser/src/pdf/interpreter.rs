@@ -44,8 +44,8 @@ struct GState {
 /// The text-showing part of a content stream's graphics and text state machine: runs the
 /// operators that move the pen, set fonts and show strings, and records each string as a
 /// [`TextRun`] in page space.
-pub(super) struct Interp<'a> {
-    fonts: PageFonts<'a>,
+pub(super) struct Interp {
+    fonts: PageFonts,
     gs: GState,
     stack: Vec<GState>,
     tm: Matrix,
@@ -54,8 +54,8 @@ pub(super) struct Interp<'a> {
 }
 
 /// The state a form XObject's drawing replaces, kept to be restored after it.
-pub(super) struct OuterState<'a> {
-    fonts: PageFonts<'a>,
+pub(super) struct OuterState {
+    fonts: PageFonts,
     stack: Vec<GState>,
     gs: GState,
     tm: Matrix,
@@ -74,8 +74,8 @@ pub(super) fn matrix_of(array: &[Object]) -> Option<Matrix> {
     Some(out)
 }
 
-impl<'a> Interp<'a> {
-    pub(super) fn new(fonts: PageFonts<'a>) -> Self {
+impl Interp {
+    pub(super) fn new(fonts: PageFonts) -> Self {
         Interp {
             fonts,
             gs: GState {
@@ -102,7 +102,7 @@ impl<'a> Interp<'a> {
 
     /// Starts drawing a form XObject: its fonts, a fresh graphics-state stack and its
     /// `/Matrix` applied to the CTM. Returns what [`Interp::leave_form`] puts back.
-    pub(super) fn enter_form(&mut self, fonts: PageFonts<'a>, matrix: &Matrix) -> OuterState<'a> {
+    pub(super) fn enter_form(&mut self, fonts: PageFonts, matrix: &Matrix) -> OuterState {
         let outer = OuterState {
             fonts: std::mem::replace(&mut self.fonts, fonts),
             stack: std::mem::take(&mut self.stack),
@@ -115,7 +115,7 @@ impl<'a> Interp<'a> {
     }
 
     /// Ends a form XObject: the caller's fonts, stack and state again.
-    pub(super) fn leave_form(&mut self, outer: OuterState<'a>) {
+    pub(super) fn leave_form(&mut self, outer: OuterState) {
         self.fonts = outer.fonts;
         self.stack = outer.stack;
         self.gs = outer.gs;

@@ -25,6 +25,13 @@ pub(super) const MAX_OPS_PER_PAGE: usize = 100_000;
 pub(super) const MAX_TOTAL_OPS: usize = 1_000_000;
 /// Bound on one font's `/ToUnicode` CMap (real ones are a few KB).
 pub(super) const MAX_CMAP_BYTES: usize = 1024 * 1024;
+/// Entries (bfchar lines, bfranges, strings of bfrange arrays) one CMap keeps; the rest are
+/// ignored. A full CJK map has some tens of thousands; ranges are never expanded.
+pub(super) const MAX_CMAP_MAPPINGS: usize = 100_000;
+/// Codespace ranges one CMap keeps (each code is checked against them; real maps have 1–4).
+pub(super) const MAX_CMAP_CODESPACES: usize = 32;
+/// `/Differences` entries read per font: a real array has at most 256 names and as many codes.
+pub(super) const MAX_DIFFERENCES: usize = 1024;
 /// Distinct fonts whose encoding is decoded; later ones fall back to Latin-1.
 pub(super) const MAX_FONTS: usize = 512;
 /// Runs kept per page (a page of a statement has a few hundred).

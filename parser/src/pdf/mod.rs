@@ -8,11 +8,13 @@
 //!
 //! * `security` decrypts (RC4-40/128, AES-128, AES-256) while lopdf loads the file.
 //! * [`content`] tokenizes content streams into operators and operands.
-//! * `interpreter` runs the text operators into [`TextRun`]s, with `fonts` decoding strings.
+//! * `interpreter` runs the text operators into [`TextRun`]s, with `fonts` decoding strings
+//!   through `encoding` (`/ToUnicode` CMaps, base encodings and `/Differences`, glyph names).
 //! * `extraction` walks every page and the forms it draws within the budgets.
 //! * [`text`] is what comes out: [`Page`]s of [`TextRun`]s, grouped into [`Line`]s.
 
 pub mod content;
+mod encoding;
 mod extraction;
 mod fonts;
 mod interpreter;
