@@ -243,9 +243,23 @@ where
     lambda_http::run(service_fn(move |req: Request| {
         let app = app.clone();
         let handler = handler.clone();
-        async move { Ok::<_, Infallible>(serve_one(handler.as_ref(), app, req).await) }
+        async move { Ok::<_, Infallible>(Ready(serve_one(handler.as_ref(), app, req).await)) }
     }))
     .await
+}
+
+/// A response handed to lambda_http as it is. lambda_http's `IntoResponse` for
+/// `Response<Body>` decodes every text body again by the charset its content type names,
+/// through encoding_rs, which links the decoders and tables of every encoding the WHATWG
+/// lists into each bootstrap (README "Builds"); the gateway's bodies are UTF-8 text already
+/// (`Body::Text`) or empty, so that step only copied them. A `Body::Binary` would still reach
+/// API Gateway base64-encoded.
+struct Ready(Response<Body>);
+
+impl lambda_http::IntoResponse for Ready {
+    fn into_response(self) -> std::pin::Pin<Box<dyn Future<Output = Response<Body>> + Send>> {
+        Box::pin(std::future::ready(self.0))
+    }
 }
 
 #[cfg(test)]
@@ -254,6 +268,27 @@ mod tests {
     use crate::domain::fakes::ScriptedMailbox;
     use crate::domain::test_inbox::inbox_with;
     use rust_decimal::Decimal;
+
+    #[tokio::test]
+    async fn responses_reach_lambda_http_as_the_gateway_wrote_them() {
+        use lambda_http::IntoResponse;
+        let json = gateway::respond::<()>(Err(ApiError::internal("boom")), None, "rid-1");
+        let expected_body = match json.body() {
+            Body::Text(t) => t.clone(),
+            other => panic!("the gateway writes JSON as text: {other:?}"),
+        };
+        let handed = Ready(json).into_response().await;
+        assert_eq!(handed.status(), 500);
+        assert_eq!(handed.headers()["content-type"], "application/json");
+        assert_eq!(handed.headers()["x-request-id"], "rid-1");
+        assert!(matches!(handed.body(), Body::Text(t) if *t == expected_body));
+        let redirect = Ready(gateway::redirect("https://app.example/done", "rid-2"))
+            .into_response()
+            .await;
+        assert_eq!(redirect.status(), 302);
+        assert_eq!(redirect.headers()["location"], "https://app.example/done");
+        assert!(matches!(redirect.body(), Body::Empty));
+    }
 
     #[test]
     fn the_cold_start_line_names_the_version() {

@@ -1,16 +1,22 @@
 //! The part of crc-fast's API that the S3 SDK's checksums (aws-smithy-checksums) call:
 //! [`Digest`] and [`checksum`] for CRC-32/ISO-HDLC (S3's `CRC32`), CRC-32/ISCSI (`CRC32C`)
-//! and CRC-64/NVME (`CRC64NVME`), on the `crc` crate's 16-way sliced tables (64 KiB for the
-//! three; crc-fast's own tables for every CRC it knows are ten times that).
+//! and CRC-64/NVME (`CRC64NVME`). crc-fast's own tables for every CRC it knows were ~0.65 MB
+//! of each bootstrap; here:
+//! - CRC-32/ISO-HDLC is crc32fast's, which the SDK links anyway (aws-smithy-eventstream) and
+//!   which uses the CPU's CRC instructions (arm64's CRC32, x86-64's PCLMULQDQ) when present;
+//! - CRC-32/ISCSI uses the CPU's CRC32C instructions (arm64's CRC32, which every Graviton has;
+//!   x86-64's SSE 4.2), else the `crc` crate's 1 KiB table;
+//! - CRC-64/NVME, which no CPU instruction computes, the `crc` crate's 16-way sliced table
+//!   (32 KiB).
 //!
 //! An algorithm outside the three is not in the enum, so a newer SDK asking for one fails to
 //! compile rather than computing a wrong checksum.
 
-use crc::{CRC_32_ISCSI, CRC_32_ISO_HDLC, CRC_64_NVME, Crc, Table};
+mod crc32c;
+
+use crc::{CRC_64_NVME, Crc, Table};
 use std::fmt;
 
-static CRC32_ISO_HDLC: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISO_HDLC);
-static CRC32_ISCSI: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISCSI);
 static CRC64_NVME: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_NVME);
 
 /// The CRCs this crate computes (crc-fast's names).
@@ -30,32 +36,35 @@ pub struct Digest {
 
 #[derive(Clone)]
 enum State {
-    Crc32(crc::Digest<'static, u32, Table<16>>),
-    Crc64(crc::Digest<'static, u64, Table<16>>),
+    Crc32IsoHdlc(crc32fast::Hasher),
+    Crc32Iscsi(crc32c::Crc32c),
+    Crc64Nvme(crc::Digest<'static, u64, Table<16>>),
 }
 
 impl Digest {
     pub fn new(algorithm: CrcAlgorithm) -> Self {
         let state = match algorithm {
-            CrcAlgorithm::Crc32IsoHdlc => State::Crc32(CRC32_ISO_HDLC.digest()),
-            CrcAlgorithm::Crc32Iscsi => State::Crc32(CRC32_ISCSI.digest()),
-            CrcAlgorithm::Crc64Nvme => State::Crc64(CRC64_NVME.digest()),
+            CrcAlgorithm::Crc32IsoHdlc => State::Crc32IsoHdlc(crc32fast::Hasher::new()),
+            CrcAlgorithm::Crc32Iscsi => State::Crc32Iscsi(crc32c::Crc32c::new()),
+            CrcAlgorithm::Crc64Nvme => State::Crc64Nvme(CRC64_NVME.digest()),
         };
         Self { algorithm, state }
     }
 
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.state {
-            State::Crc32(digest) => digest.update(data),
-            State::Crc64(digest) => digest.update(data),
+            State::Crc32IsoHdlc(hasher) => hasher.update(data),
+            State::Crc32Iscsi(crc) => crc.update(data),
+            State::Crc64Nvme(digest) => digest.update(data),
         }
     }
 
     /// The CRC of everything updated so far, widened to `u64` for the 32-bit ones.
     pub fn finalize(&self) -> u64 {
         match &self.state {
-            State::Crc32(digest) => u64::from(digest.clone().finalize()),
-            State::Crc64(digest) => digest.clone().finalize(),
+            State::Crc32IsoHdlc(hasher) => u64::from(hasher.clone().finalize()),
+            State::Crc32Iscsi(crc) => u64::from(crc.finalize()),
+            State::Crc64Nvme(digest) => digest.clone().finalize(),
         }
     }
 

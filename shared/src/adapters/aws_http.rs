@@ -51,7 +51,8 @@ struct ReqwestConnector {
 impl ReqwestConnector {
     fn new((connect, read): Timeouts) -> Self {
         // The SDK handles redirects (S3's region answers) and retries itself.
-        let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+        let mut builder =
+            super::tls::http_client_builder().redirect(reqwest::redirect::Policy::none());
         if let Some(connect) = connect {
             builder = builder.connect_timeout(connect);
         }

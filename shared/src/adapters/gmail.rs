@@ -421,7 +421,10 @@ mod tests {
     }
 
     async fn attachment_from(answer: String, max_bytes: u64) -> Result<Vec<u8>, GoogleError> {
-        let gmail = GmailHttp::new(Client::new(), &serve(answer).await);
+        let gmail = GmailHttp::new(
+            crate::adapters::tls::http_client_builder().build().unwrap(),
+            &serve(answer).await,
+        );
         gmail.attachment("token", "m1", "a1", max_bytes).await
     }
 

@@ -20,7 +20,7 @@ pub struct GoogleHttp {
 
 /// One HTTP client per process, shared by every Google call (connection reuse).
 pub fn http_client() -> Client {
-    Client::builder()
+    super::tls::http_client_builder()
         .connect_timeout(Duration::from_secs(3))
         .timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())

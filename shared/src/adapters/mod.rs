@@ -13,6 +13,7 @@ pub mod provision;
 pub mod s3;
 pub mod secrets_manager;
 pub mod sqs;
+pub mod tls;
 mod unavailable;
 pub mod webhook_delivery;
 

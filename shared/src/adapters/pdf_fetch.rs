@@ -8,7 +8,7 @@ use crate::domain::ports::PdfFetcher;
 use crate::domain::public_address::is_forbidden;
 use crate::domain::{MAX_PDF_BYTES, too_large};
 use crate::error::{ApiError, ErrorCode};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use url::{Host, Url};
@@ -86,7 +86,7 @@ pub async fn fetch_pdf(raw_url: &str, policy: FetchPolicy) -> Result<Vec<u8>, Ap
         let addr = vet(&url, policy).await?;
         let host = url.host_str().unwrap_or_default().to_string();
         // A client per hop, pinned to the vetted address: the connection cannot go elsewhere.
-        let client = Client::builder()
+        let client = super::tls::http_client_builder()
             // A proxy from the environment would make the request somewhere we did not vet.
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())

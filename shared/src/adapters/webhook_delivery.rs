@@ -63,7 +63,7 @@ impl WebhookSender for HttpWebhookSender {
             Ok(resolved) => resolved,
             Err(why) => return Sent::Failed(why),
         };
-        let mut client = reqwest::Client::builder()
+        let mut client = super::tls::http_client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .timeout(DELIVERY_TIMEOUT)

@@ -4,6 +4,7 @@
 //! disconnect invalidates the token at once even before it expires. The JWT header names
 //! the key (`kid`) so the key can rotate (`keyring`).
 
+use super::jwt_hs256;
 use super::keyring::KeyRing;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -115,6 +116,7 @@ impl InboxTokenSigner {
         let payload =
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).map_err(|e| e.to_string())?);
         let message = format!("{header}.{payload}");
+        jwt_hs256::install();
         let signature = crypto::sign(message.as_bytes(), encoding, Algorithm::HS256)
             .map_err(|e| e.to_string())?;
         Ok(format!("{message}.{signature}"))
@@ -128,6 +130,7 @@ impl InboxTokenSigner {
             return None;
         }
         let kid = decode_header(token).ok()?.kid;
+        jwt_hs256::install();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
@@ -273,6 +276,7 @@ mod tests {
     #[test]
     fn tokens_from_before_kids_verify_with_either_key() {
         // What the previous version issued: no kid in the header.
+        jwt_hs256::install();
         let key = [1u8; 32];
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
         let claims = serde_json::json!({

@@ -19,6 +19,7 @@ pub mod download;
 pub mod fakes;
 pub mod imports;
 pub mod inbox_token;
+pub mod jwt_hs256;
 pub mod keyring;
 pub mod links;
 pub mod model;
