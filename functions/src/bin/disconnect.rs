@@ -1,6 +1,6 @@
 //! Lambda function `disconnect`: see `cas_inbox::handlers::disconnect`.
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     cas_inbox::runtime::run(
         cas_inbox::runtime::wiring::Disconnect,

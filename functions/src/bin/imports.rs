@@ -6,7 +6,7 @@
 //! imports from taking the listings' capacity (and the other way round). The work itself is
 //! the listing's (`Inbox::gather_new`) and the parser's, the same code `cas` runs.
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     cas_inbox::imports_lambda::run_worker().await
 }

@@ -1,6 +1,6 @@
 //! Lambda function `status`: see `cas_inbox::handlers::status`.
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     cas_inbox::runtime::run(
         cas_inbox::runtime::wiring::Status,
