@@ -26,6 +26,17 @@ ORIGINAL_SEND = sqs_models.SQSBackend.send_message
 
 
 @contextlib.contextmanager
+def swapped(owner, name: str, value):
+    """`owner.name` is `value` inside the block, and what it was before after it."""
+    saved = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, saved)
+
+
+@contextlib.contextmanager
 def counting_attributes():
     """Counts evaluations of `Queue.attributes` inside the block."""
     original = sqs_models.Queue.attributes
@@ -35,21 +46,12 @@ def counting_attributes():
         calls[0] += 1
         return original.fget(queue)
 
-    sqs_models.Queue.attributes = property(counted)
-    try:
+    with swapped(sqs_models.Queue, "attributes", property(counted)):
         yield calls
-    finally:
-        sqs_models.Queue.attributes = original
 
 
-@contextlib.contextmanager
 def send_message(implementation):
-    saved = sqs_models.SQSBackend.send_message
-    sqs_models.SQSBackend.send_message = implementation
-    try:
-        yield
-    finally:
-        sqs_models.SQSBackend.send_message = saved
+    return swapped(sqs_models.SQSBackend, "send_message", implementation)
 
 
 def patched_send():
@@ -130,14 +132,11 @@ ORIGINAL_DYNAMODB_CALL = dynamodb_responses.DynamoHandler.call_action
 
 @contextlib.contextmanager
 def dynamodb_call_action(serialized: bool):
-    saved = dynamodb_responses.DynamoHandler.call_action
-    dynamodb_responses.DynamoHandler.call_action = ORIGINAL_DYNAMODB_CALL
-    if serialized:
-        moto_server.serialize_dynamodb()
-    try:
+    """moto's own DynamoDB dispatch inside the block, serialised as moto_server.py does or not."""
+    with swapped(dynamodb_responses.DynamoHandler, "call_action", ORIGINAL_DYNAMODB_CALL):
+        if serialized:
+            moto_server.serialize_dynamodb()
         yield
-    finally:
-        dynamodb_responses.DynamoHandler.call_action = saved
 
 
 def free_port() -> int:

@@ -119,26 +119,53 @@ fn connector_error(error: reqwest::Error) -> ConnectorError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 
-    /// A loopback server that answers each connection with `answer` (after reading the
-    /// request), or holds it open, or closes it at once.
-    async fn server(answer: Option<&'static [u8]>, hold: bool) -> String {
+    /// What the loopback server does once it has read a request.
+    enum Answer {
+        /// Writes this response.
+        With(&'static [u8]),
+        /// Writes this response after a delay.
+        Late(Duration, &'static [u8]),
+        /// Keeps the connection open and says nothing.
+        Silence,
+        /// Closes the connection.
+        Close,
+    }
+
+    /// A loopback server that treats every connection as `answer` says. Returns its URL and
+    /// the number of requests it has read.
+    async fn server(answer: Answer) -> (String, Arc<AtomicUsize>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
+        let requests = Arc::new(AtomicUsize::new(0));
+        let seen = requests.clone();
+        let answer = Arc::new(answer);
         tokio::spawn(async move {
             while let Ok((mut socket, _)) = listener.accept().await {
-                let mut buf = [0u8; 4096];
-                let _ = socket.read(&mut buf).await;
-                if let Some(answer) = answer {
-                    let _ = socket.write_all(answer).await;
-                } else if hold {
-                    tokio::time::sleep(Duration::from_secs(30)).await;
-                }
+                let (seen, answer) = (seen.clone(), answer.clone());
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 65536];
+                    let _ = socket.read(&mut buf).await;
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    match *answer {
+                        Answer::With(response) => {
+                            let _ = socket.write_all(response).await;
+                        }
+                        Answer::Late(delay, response) => {
+                            tokio::time::sleep(delay).await;
+                            let _ = socket.write_all(response).await;
+                        }
+                        Answer::Silence => tokio::time::sleep(Duration::from_secs(30)).await,
+                        Answer::Close => {}
+                    }
+                });
             }
         });
-        url
+        (url, requests)
     }
 
     fn request(url: &str) -> HttpRequest {
@@ -157,12 +184,9 @@ mod tests {
 
     #[tokio::test]
     async fn the_sdk_gets_the_status_headers_and_body_it_was_sent() {
-        let url = server(
-            Some(
-                b"HTTP/1.1 400 Bad Request\r\nx-amzn-requestid: r-1\r\ncontent-length: 2\r\n\r\n{}",
-            ),
-            false,
-        )
+        let (url, _) = server(Answer::With(
+            b"HTTP/1.1 400 Bad Request\r\nx-amzn-requestid: r-1\r\ncontent-length: 2\r\n\r\n{}",
+        ))
         .await;
         let response = connector(None).call(request(&url)).await.unwrap();
         assert_eq!(response.status().as_u16(), 400);
@@ -174,11 +198,11 @@ mod tests {
     /// come back as those, not as an error it gives up on.
     #[tokio::test]
     async fn a_dropped_connection_is_io_and_a_silent_server_a_timeout() {
-        let closed = server(None, false).await;
+        let (closed, _) = server(Answer::Close).await;
         let error = connector(None).call(request(&closed)).await.unwrap_err();
         assert!(error.is_io(), "{error:?}");
 
-        let silent = server(None, true).await;
+        let (silent, _) = server(Answer::Silence).await;
         let error = connector(Some(Duration::from_millis(200)))
             .call(request(&silent))
             .await
@@ -191,31 +215,16 @@ mod tests {
     /// twice). The server counts the requests it got.
     #[tokio::test]
     async fn a_slow_answer_is_awaited_not_sent_twice() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let seen = requests.clone();
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let seen = seen.clone();
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 65536];
-                    let _ = socket.read(&mut buf).await;
-                    seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    tokio::time::sleep(Duration::from_secs(7)).await;
-                    let _ = socket
-                        .write_all(
-                            b"HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\n\
-                              content-length: 2\r\nconnection: close\r\n\r\n{}",
-                        )
-                        .await;
-                });
-            }
-        });
+        let (url, requests) = server(Answer::Late(
+            Duration::from_secs(7),
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\n\
+              content-length: 2\r\nconnection: close\r\n\r\n{}",
+        ))
+        .await;
         let sdk = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("ap-south-1"))
-            .endpoint_url(endpoint)
+            .endpoint_url(url.trim_end_matches('/'))
             .credentials_provider(
                 aws_credential_types::provider::SharedCredentialsProvider::new(
                     aws_credential_types::Credentials::new("AKID", "secret", None, None, "test"),
@@ -231,6 +240,6 @@ mod tests {
             .send()
             .await
             .unwrap();
-        assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(requests.load(Ordering::SeqCst), 1);
     }
 }
