@@ -496,21 +496,13 @@ fn minimal_pdf(content: &[u8], extra: &[u8]) -> Vec<u8> {
 
 /// [`minimal_pdf`] with `font_keys` added to its Helvetica font dictionary.
 fn minimal_pdf_with_font(content: &[u8], font_keys: &[u8], extra: &[u8]) -> Vec<u8> {
-    let page = [
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
-          /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
-            .as_slice(),
+    let font = [
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica ".as_slice(),
         font_keys,
-        b" >> >> >> >>",
+        b" >>",
     ]
     .concat();
-    pdf_of_objects(&[
-        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
-        page,
-        stream_object(b"", content),
-        extra.to_vec(),
-    ])
+    pdf_with_font(content, &font, extra)
 }
 
 /// A stream object's body: `dict_keys` go into its dictionary beside `/Length`.

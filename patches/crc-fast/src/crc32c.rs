@@ -1,12 +1,9 @@
 //! CRC-32/ISCSI (CRC-32C) on the CPU's instructions when it has them (arm64's CRC32
 //! extension, on every Graviton; x86-64's SSE 4.2), else on a 256-entry table.
 
-use crc::{CRC_32_ISCSI, Crc, NoTable, Table};
+use crc::{CRC_32_ISCSI, Crc, Table};
 
 static TABLE: Crc<u32, Table<1>> = Crc::<u32, Table<1>>::new(&CRC_32_ISCSI);
-/// For [`tests`] only: the plainest form, no table, to compare against.
-#[allow(dead_code)]
-static BITWISE: Crc<u32, NoTable> = Crc::<u32, NoTable>::new(&CRC_32_ISCSI);
 
 /// The running CRC, kept inverted as the instructions take it (init and xorout all ones).
 #[derive(Clone, Copy)]
@@ -96,6 +93,10 @@ mod hardware {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crc::NoTable;
+
+    /// The plainest form, no table, to compare against.
+    static BITWISE: Crc<u32, NoTable> = Crc::<u32, NoTable>::new(&CRC_32_ISCSI);
 
     #[test]
     fn hardware_table_and_bitwise_forms_agree_at_every_length_and_split() {

@@ -136,8 +136,11 @@ pub fn web_pki_client_provider() -> CryptoProvider {
 /// made here, after the default is installed.
 #[allow(clippy::disallowed_methods)] // The one place allowed to (shared/clippy.toml).
 pub fn http_client_builder() -> reqwest::ClientBuilder {
-    // Err only means a default is installed already: the first call's, this same provider.
-    let _ = web_pki_client_provider().install_default();
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        // Err only means a default is installed already; nothing else installs one.
+        let _ = web_pki_client_provider().install_default();
+    });
     reqwest::Client::builder()
 }
 
